@@ -1,0 +1,165 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
+import type { Config } from './config/schema.js';
+import { AccountService } from './domain/accounts/account.service.js';
+import { BillingService } from './domain/billing/billing.service.js';
+import { PriceList } from './domain/billing/pricing.js';
+import { systemClock, type Clock } from './domain/clock.js';
+import { SessionReleaser } from './domain/sessions/session-releaser.js';
+import { SessionService } from './domain/sessions/session.service.js';
+import { SessionSweeper } from './domain/sessions/session-sweeper.js';
+import { HistoryService } from './domain/tasks/history.service.js';
+import type { SessionEngine } from './engines/engine.js';
+import { PassiveEngine } from './engines/passive/passive.engine.js';
+import { EngineRegistry } from './engines/registry.js';
+import { Metrics } from './http/metrics.js';
+import { buildHttpServer } from './http/server.js';
+import { REDACTED_LOG_PATHS } from './security/redact.js';
+import { openStore } from './storage/open-store.js';
+import type { Store } from './storage/ports.js';
+
+export { toAccountView } from './domain/accounts/account.service.js';
+export { toAdminAccountView, toKeyView, toLedgerView } from './domain/accounts/account-views.js';
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface AppOverrides {
+  clock?: Clock;
+  /** Where logs go (tests capture them); stdout otherwise. */
+  logStream?: DestinationStream;
+  engines?: SessionEngine[];
+}
+
+export interface BbreApp {
+  readonly config: Readonly<Config>;
+  readonly http: FastifyInstance;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: PinoLogger;
+  readonly accounts: AccountService;
+  readonly sessions: SessionService;
+  readonly billing: BillingService;
+  readonly history: HistoryService;
+  readonly sweeper: SessionSweeper;
+  readonly metrics: Metrics;
+  /** Readiness fails and new API calls get 503 from now on. */
+  drain(): void;
+  /** Graceful: drain, let in-flight requests finish, stop the sweeper, release engines, close the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Readonly<Config>, stream?: DestinationStream): PinoLogger {
+  return pino({ level: config.logLevel, base: { service: 'bbre' }, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } }, stream);
+}
+
+/** The composition root: the only place that names concrete classes. */
+export async function buildApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<BbreApp> {
+  const clock = overrides.clock ?? systemClock;
+  const logger = createLogger(config, overrides.logStream);
+  const store = await openStore(config.databaseUrl);
+  let draining = false;
+  let closing: Promise<void> | undefined;
+  try {
+    const engines = new EngineRegistry(overrides.engines ?? [new PassiveEngine()]);
+    const releaser = new SessionReleaser(engines, logger);
+    const metricsRef: { current?: Metrics } = {};
+    const billing = new BillingService(store.billing, new PriceList(config.prices), clock, config.taskRetentionSecs * 1000, {
+      charged: (m) => metricsRef.current?.charged.inc(m / 1e6),
+      refunded: (m) => metricsRef.current?.refunded.inc(m / 1e6),
+    });
+    const accounts = new AccountService(store, clock, releaser, config.maxSessionsPerAccount);
+    const sessions = new SessionService(store, engines, billing, releaser, clock, logger, {
+      maxSessionTimeoutSecs: config.maxSessionTimeoutSecs,
+      maxSessionsOf: (a) => accounts.maxSessionsOf(a),
+    });
+    const history = new HistoryService(store.tasks);
+    const sweeper = new SessionSweeper(store, releaser, clock, logger, { intervalMs: config.sweepIntervalMs, sessionRetentionMs: config.sessionRetentionSecs * 1000 });
+    const metrics = new Metrics({
+      activeSessionsByMode: () => store.sessions.countActiveByMode(),
+      browserContexts: () => ({}),
+    });
+    metricsRef.current = metrics;
+
+    // Contract §6: tasks a previous process left processing end failed and refunded.
+    const recovered = await store.billing.refundAllProcessing(clock.now(), 'SERVICE_UNAVAILABLE', 'The server restarted before the task finished.');
+    if (recovered > 0) logger.warn({ recovered }, 'refunded tasks interrupted by a restart');
+
+    const http = await buildHttpServer({
+      logger,
+      accounts,
+      sessions,
+      history,
+      metrics,
+      version: VERSION,
+      maxBodyBytes: config.maxBodyBytes,
+      adminToken: config.adminToken,
+      rateLimitRps: config.rateLimitRps,
+      rateLimitBurst: config.rateLimitBurst,
+      now: () => clock.now(),
+      readiness: {
+        database: () => store.ping(),
+        browserPool: () => ({ state: 'unavailable', available: 0, busy: 0, max: config.maxBrowserContexts }),
+        isDraining: () => draining,
+      },
+    });
+    sweeper.start();
+
+    const close = (): Promise<void> => {
+      closing ??= (async () => {
+        draining = true;
+        // Fastify's close waits for in-flight requests; each owner then releases what it holds, store last.
+        await http.close().catch((err: unknown) => logger.warn({ err }, 'http close failed'));
+        await sweeper.stop();
+        await engines.close();
+        await store.close();
+      })();
+      return closing;
+    };
+
+    return {
+      config,
+      http,
+      store,
+      clock,
+      logger,
+      accounts,
+      sessions,
+      billing,
+      history,
+      sweeper,
+      metrics,
+      drain: () => {
+        draining = true;
+      },
+      close,
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+export interface OperatorApp {
+  readonly accounts: AccountService;
+  readonly sessions: SessionService;
+  close(): Promise<void>;
+}
+
+/**
+ * The operator CLI's view: the same store and services, without HTTP, sweeper or start-up recovery (a running
+ * server owns those; the CLI must never refund the server's in-flight tasks).
+ */
+export async function buildOperator(config: Readonly<Config>): Promise<OperatorApp> {
+  const logger = createLogger({ ...config, logLevel: 'silent' });
+  const store = await openStore(config.databaseUrl, { poolSize: 2 });
+  const engines = new EngineRegistry([new PassiveEngine()]);
+  const releaser = new SessionReleaser(engines, logger);
+  const accounts = new AccountService(store, systemClock, releaser, config.maxSessionsPerAccount);
+  const billing = new BillingService(store.billing, new PriceList(config.prices), systemClock, config.taskRetentionSecs * 1000);
+  const sessions = new SessionService(store, engines, billing, releaser, systemClock, logger, {
+    maxSessionTimeoutSecs: config.maxSessionTimeoutSecs,
+    maxSessionsOf: (a) => accounts.maxSessionsOf(a),
+  });
+  return { accounts, sessions, close: () => store.close() };
+}

@@ -1,0 +1,105 @@
+import type { Mode, Sensibility, TaskType } from '../../contract/types.js';
+import { BbreError } from '../../errors/bbre-error.js';
+import type { BillingStore, TaskRecord } from '../../storage/ports.js';
+import type { Clock } from '../clock.js';
+import { microsToUsd, usdToMicros } from './money.js';
+import { PriceList, type PricedOperation } from './pricing.js';
+
+/** A charge taken before work starts; it ends exactly once, in `complete` or `refund`. */
+export interface Reservation {
+  taskId: string;
+  accountId: string;
+  priceMicros: number;
+  startedAt: number;
+}
+
+export interface ChargeObserver {
+  charged(micros: number): void;
+  refunded(micros: number): void;
+}
+
+export interface ReserveInput {
+  taskId: string;
+  accountId: string;
+  type: TaskType;
+  mode: Mode;
+  sensibility: Sensibility;
+  url?: string | null;
+  method?: string | null;
+  action?: string | null;
+  sessionId?: string | null;
+}
+
+/** Contract §7.2: price → maxCost → atomic reserve → run → commit or refund. */
+export class BillingService {
+  constructor(
+    private readonly store: BillingStore,
+    private readonly prices: PriceList,
+    private readonly clock: Clock,
+    private readonly resultRetentionMs: number,
+    private readonly observer?: ChargeObserver,
+  ) {}
+
+  price(op: PricedOperation, mode: Mode, sensibility: Sensibility): number {
+    return this.prices.priceMicros(op, mode, sensibility);
+  }
+
+  /** Throws PRICE_ABOVE_MAX_COST when the client's ceiling is below the price; nothing is charged. */
+  checkMaxCost(priceMicros: number, maxCostUsd: number | undefined): void {
+    if (maxCostUsd !== undefined && priceMicros > usdToMicros(maxCostUsd)) {
+      throw new BbreError('PRICE_ABOVE_MAX_COST', { details: { price: microsToUsd(priceMicros), maxCost: maxCostUsd } });
+    }
+  }
+
+  async reserve(input: ReserveInput, priceMicros: number): Promise<Reservation> {
+    const now = this.clock.now();
+    const ok = await this.store.reserve(
+      {
+        id: input.taskId,
+        accountId: input.accountId,
+        type: input.type,
+        mode: input.mode,
+        sensibility: input.sensibility,
+        url: input.url ?? null,
+        method: input.method ?? null,
+        action: input.action ?? null,
+        sessionId: input.sessionId ?? null,
+        createdAt: now,
+      },
+      priceMicros,
+    );
+    if (!ok) throw new BbreError('INSUFFICIENT_BALANCE', { details: { price: microsToUsd(priceMicros) } });
+    if (priceMicros > 0) this.observer?.charged(priceMicros);
+    return { taskId: input.taskId, accountId: input.accountId, priceMicros, startedAt: now };
+  }
+
+  /** Marks the task completed; with `session`, moves its counters in the same transaction. */
+  async complete(r: Reservation, result: unknown, session?: { id: string; countRequest: boolean; state?: unknown }): Promise<TaskRecord | undefined> {
+    const now = this.clock.now();
+    return this.store.complete(r.accountId, {
+      taskId: r.taskId,
+      completedAt: now,
+      processingTimeMs: Math.max(0, now - r.startedAt),
+      result,
+      resultExpiresAt: now + this.resultRetentionMs,
+      session,
+    });
+  }
+
+  /** Ends the task failed/timeout and returns its charge. A task that already ended is left alone. */
+  async refund(r: Reservation, status: 'failed' | 'timeout', error: BbreError, result?: unknown): Promise<TaskRecord | undefined> {
+    const now = this.clock.now();
+    const task = await this.store.refund(r.accountId, {
+      taskId: r.taskId,
+      status,
+      completedAt: now,
+      processingTimeMs: Math.max(0, now - r.startedAt),
+      errorCode: error.code,
+      errorMessage: error.message,
+      result: result ?? null,
+      resultExpiresAt: now + this.resultRetentionMs,
+    });
+    if (task && task.priceMicros > 0) this.observer?.refunded(task.priceMicros);
+    return task;
+  }
+}

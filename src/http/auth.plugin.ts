@@ -1,0 +1,46 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AccountService } from '../domain/accounts/account.service.js';
+import { BbreError } from '../errors/bbre-error.js';
+import { secretsEqual } from '../security/api-key.js';
+import { TokenBuckets } from '../security/token-bucket.js';
+
+export interface AuthOptions {
+  accounts: AccountService;
+  adminToken: string | undefined;
+  rateLimitRps: number;
+  rateLimitBurst: number;
+  now(): number;
+  isDraining(): boolean;
+}
+
+function apiKeyOf(req: FastifyRequest): string | undefined {
+  // Contract §1.2: x-api-key wins over apikey; Node lowercases header names.
+  const h = req.headers['x-api-key'] ?? req.headers.apikey;
+  return Array.isArray(h) ? h[0] : h;
+}
+
+/**
+ * onRequest, before the body is read: shutdown drain → authentication (key or admin token) → rate limit.
+ * Runs before parsing, so an unauthenticated caller never gets its body parsed.
+ */
+export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
+  const buckets = new TokenBuckets();
+  app.addHook('onRequest', async (req) => {
+    const doc = req.routeOptions.config?.doc;
+    if (!doc || doc.auth === 'none') return;
+    if (opts.isDraining()) throw new BbreError('SERVICE_UNAVAILABLE', { message: 'The server is shutting down.', retryAfterSecs: 5 });
+    if (doc.auth === 'admin') {
+      const header = req.headers.authorization;
+      const token = typeof header === 'string' && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined;
+      if (!token) throw new BbreError('ADMIN_TOKEN_REQUIRED');
+      if (!opts.adminToken || !secretsEqual(token, opts.adminToken)) throw new BbreError('INVALID_ADMIN_TOKEN');
+      return;
+    }
+    const principal = await opts.accounts.authenticate(apiKeyOf(req));
+    req.principal = principal;
+    const { account } = principal;
+    const limits = { rps: account.rateLimitRps ?? opts.rateLimitRps, burst: account.rateLimitBurst ?? opts.rateLimitBurst };
+    const taken = buckets.take(principal.keyHash, limits, opts.now());
+    if (!taken.ok) throw new BbreError('RATE_LIMIT_EXCEEDED', { retryAfterSecs: taken.retryAfterSecs, details: { limit: limits.rps, burst: limits.burst } });
+  });
+}

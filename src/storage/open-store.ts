@@ -1,0 +1,70 @@
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { openPostgres } from './dialects/postgres.dialect.js';
+import { openSqlite } from './dialects/sqlite.dialect.js';
+import { buildMigrations, type DialectName } from './migrations/index.js';
+import type { Store } from './ports.js';
+import { AccountQueries } from './queries/account.queries.js';
+import { BillingQueries } from './queries/billing.queries.js';
+import { SessionQueries } from './queries/session.queries.js';
+import { TaskQueries } from './queries/task.queries.js';
+import type { Database } from './schema.js';
+
+class StaticMigrations implements MigrationProvider {
+  constructor(private readonly migrations: Record<string, Migration>) {}
+  async getMigrations() {
+    return this.migrations;
+  }
+}
+
+export async function migrate(db: Kysely<Database>, dialect: DialectName): Promise<void> {
+  const migrator = new Migrator({ db, provider: new StaticMigrations(buildMigrations(dialect)), migrationTableName: 'bbre_migrations', migrationLockTableName: 'bbre_migrations_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`database migration${failed ? ` ${failed}` : ''} failed: ${(error as Error).message ?? String(error)}`, { cause: error });
+  }
+}
+
+export function dialectOf(url: string): DialectName {
+  return url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
+}
+
+class KyselyStore implements Store {
+  readonly accounts: AccountQueries;
+  readonly sessions: SessionQueries;
+  readonly billing: BillingQueries;
+  readonly tasks: TaskQueries;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly dialect: DialectName,
+  ) {
+    this.accounts = new AccountQueries(db);
+    this.sessions = new SessionQueries(db);
+    this.billing = new BillingQueries(db);
+    this.tasks = new TaskQueries(db);
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.db.destroy();
+    return this.closing;
+  }
+}
+
+/** Opens the database named by `url`, applies pending migrations and returns the store. */
+export async function openStore(url: string, options: { poolSize?: number } = {}): Promise<Store & { db: Kysely<Database> }> {
+  const dialect = dialectOf(url);
+  const db = dialect === 'sqlite' ? openSqlite(url) : await openPostgres(url, options.poolSize);
+  try {
+    await migrate(db, dialect);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return new KyselyStore(db, dialect);
+}

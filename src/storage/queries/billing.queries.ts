@@ -1,0 +1,181 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { BillingStore, NewTask, TaskCompletion, TaskFailure, TaskRecord } from '../ports.js';
+import type { Database } from '../schema.js';
+import { toJson, toTask } from './mappers.js';
+
+/** Returns a charge to the balance and records the refund entry, inside the caller's transaction. */
+async function creditRefund(trx: Transaction<Database>, task: { id: string; account_id: string; session_id: string | null; price_micros: number }, now: number): Promise<void> {
+  const price = Number(task.price_micros);
+  if (price <= 0) return;
+  const after = await trx
+    .updateTable('accounts')
+    .set({ balance_micros: sql`balance_micros + ${price}` })
+    .where('id', '=', task.account_id)
+    .returning(['balance_micros'])
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('ledger')
+    .values({
+      account_id: task.account_id,
+      kind: 'refund',
+      amount_micros: price,
+      balance_after_micros: Number(after.balance_micros),
+      task_id: task.id,
+      session_id: task.session_id,
+      note: null,
+      created_at: now,
+    })
+    .execute();
+}
+
+export class BillingQueries implements BillingStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async reserve(task: NewTask, amountMicros: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      if (amountMicros > 0) {
+        // The balance check and the deduction are one statement: no read-then-write race, never below zero.
+        const after = await trx
+          .updateTable('accounts')
+          .set({ balance_micros: sql`balance_micros - ${amountMicros}` })
+          .where('id', '=', task.accountId)
+          .where('balance_micros', '>=', amountMicros)
+          .returning(['balance_micros'])
+          .executeTakeFirst();
+        if (!after) return false;
+        await trx
+          .insertInto('ledger')
+          .values({
+            account_id: task.accountId,
+            kind: 'charge',
+            amount_micros: amountMicros,
+            balance_after_micros: Number(after.balance_micros),
+            task_id: task.id,
+            session_id: task.sessionId,
+            note: task.type,
+            created_at: task.createdAt,
+          })
+          .execute();
+      }
+      await trx
+        .insertInto('tasks')
+        .values({
+          id: task.id,
+          account_id: task.accountId,
+          type: task.type,
+          mode: task.mode,
+          sensibility: task.sensibility,
+          status: 'processing',
+          url: task.url,
+          method: task.method,
+          action: task.action,
+          session_id: task.sessionId,
+          price_micros: amountMicros,
+          refunded: 0,
+          processing_time_ms: null,
+          created_at: task.createdAt,
+          completed_at: null,
+          error_code: null,
+          error_message: null,
+          result_json: null,
+          result_expires_at: null,
+        })
+        .execute();
+      return true;
+    });
+  }
+
+  async complete(accountId: string, c: TaskCompletion): Promise<TaskRecord | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('tasks')
+        .set({
+          status: 'completed',
+          completed_at: c.completedAt,
+          processing_time_ms: c.processingTimeMs,
+          result_json: toJson(c.result),
+          result_expires_at: c.resultExpiresAt,
+        })
+        .where('id', '=', c.taskId)
+        .where('account_id', '=', accountId)
+        .where('status', '=', 'processing')
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) return undefined;
+      if (c.session) {
+        const set: Record<string, unknown> = {
+          request_count: sql`request_count + ${c.session.countRequest ? 1 : 0}`,
+          total_charged_micros: sql`total_charged_micros + ${Number(row.price_micros)}`,
+        };
+        if (c.session.state !== undefined) set.state_json = toJson(c.session.state);
+        await trx.updateTable('sessions').set(set).where('id', '=', c.session.id).where('account_id', '=', accountId).execute();
+      }
+      return toTask(row);
+    });
+  }
+
+  async refund(accountId: string, f: TaskFailure): Promise<TaskRecord | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('tasks')
+        .set({
+          status: f.status,
+          refunded: 1,
+          completed_at: f.completedAt,
+          processing_time_ms: f.processingTimeMs,
+          error_code: f.errorCode,
+          error_message: f.errorMessage,
+          result_json: toJson(f.result),
+          result_expires_at: f.resultExpiresAt,
+        })
+        .where('id', '=', f.taskId)
+        .where('account_id', '=', accountId)
+        .where('status', '=', 'processing')
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) return undefined;
+      await creditRefund(trx, row, f.completedAt);
+      return toTask(row);
+    });
+  }
+
+  async refundSessionCreate(accountId: string, sessionId: string, now: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('tasks')
+        .set({ status: 'failed', refunded: 1, error_code: 'SERVICE_UNAVAILABLE', error_message: 'The session could not be allocated.' })
+        .where('id', '=', sessionId)
+        .where('account_id', '=', accountId)
+        .where('type', '=', 'session_create')
+        .where('refunded', '=', 0)
+        .returningAll()
+        .executeTakeFirst();
+      if (row) await creditRefund(trx, row, now);
+    });
+  }
+
+  async refundAllProcessing(now: number, errorCode: string, errorMessage: string): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .updateTable('tasks')
+        .set({
+          status: 'failed',
+          refunded: 1,
+          completed_at: now,
+          processing_time_ms: sql`${now} - created_at`,
+          error_code: errorCode,
+          error_message: errorMessage,
+        })
+        .where('status', '=', 'processing')
+        .returningAll()
+        .execute();
+      for (const row of rows) await creditRefund(trx, row, now);
+      return rows.length;
+    });
+  }
+
+  async balanceOf(accountId: string): Promise<number | undefined> {
+    const r = await this.db.selectFrom('accounts').select('balance_micros').where('id', '=', accountId).executeTakeFirst();
+    return r && Number(r.balance_micros);
+  }
+}
