@@ -38,8 +38,8 @@ export function sendError(reply: FastifyReply, err: BbreError): FastifyReply {
 export function registerErrorHandling(app: FastifyInstance, isKnownPath: (url: string) => boolean): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const err = toBbreError(error);
-    if (err.status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: err.code }, 'request rejected');
+    if (err.status >= 500 && err.code !== 'SERVICE_UNAVAILABLE') request.log.error({ err: error, code: err.code }, 'request failed');
+    else if (err.status >= 500) request.log.warn({ code: err.code, cause: (err.cause as Error | undefined)?.message }, 'service unavailable');
     return sendError(reply, err);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -17,7 +17,16 @@ class StaticMigrations implements MigrationProvider {
 }
 
 export async function migrate(db: Kysely<Database>, dialect: DialectName): Promise<void> {
-  const migrator = new Migrator({ db, provider: new StaticMigrations(buildMigrations(dialect)), migrationTableName: 'bbre_migrations', migrationLockTableName: 'bbre_migrations_lock' });
+  // PostgreSQL: name the schema explicitly; otherwise the migrator's table lookup sees BBRE tables of other
+  // schemas in the same database and skips creating its own.
+  const schema = dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
+  const migrator = new Migrator({
+    db,
+    provider: new StaticMigrations(buildMigrations(dialect)),
+    migrationTableName: 'bbre_migrations',
+    migrationLockTableName: 'bbre_migrations_lock',
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;

@@ -51,6 +51,15 @@ export class BillingService {
     }
   }
 
+  /** Reports charges and refunds another store transaction made (the session-creation fee). */
+  recordStoreCharge(micros: number): void {
+    if (micros > 0) this.observer?.charged(micros);
+  }
+
+  recordStoreRefund(micros: number): void {
+    if (micros > 0) this.observer?.refunded(micros);
+  }
+
   async reserve(input: ReserveInput, priceMicros: number): Promise<Reservation> {
     const now = this.clock.now();
     const ok = await this.store.reserve(

@@ -86,11 +86,13 @@ export class SessionService {
         break;
     }
     const session = outcome.session;
+    this.billing.recordStoreCharge(feeMicros);
     try {
       await engine.open({ id, accountId: account.id, mode: session.mode, sensibility: session.sensibility, profile, proxy: session.proxy, state: null });
     } catch (err) {
       // Contract §3.1: a session that cannot be allocated is not left behind, and its fee is refunded.
       await this.abortCreation(account.id, session, err);
+      this.billing.recordStoreRefund(feeMicros);
       if (err instanceof EngineUnavailableError) throw unavailable(err);
       throw err;
     }

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newTaskId } from '../../src/security/ids.js';
+import { BACKENDS } from '../support/backends.js';
+import { startServer, type TestServer } from '../support/app.js';
+import { ledgerInvariants } from '../support/ledger.js';
+
+describe.each(BACKENDS)('restart (%s)', (backend) => {
+  it('keeps sessions across a restart and ends tasks interrupted by it failed and refunded', async () => {
+    const first = await startServer(backend);
+    const { id, key } = await first.account(1);
+    const sessionId = (await first.call('/session/create', {}, key)).body.session.id;
+    const account = (await first.app.accounts.authenticate(key)).account;
+    const taskId = newTaskId();
+    await first.app.billing.reserve({ taskId, accountId: account.id, type: 'session_request', mode: 'passive', sensibility: 'medium', url: 'http://127.0.0.1/', method: 'GET', sessionId }, 2000);
+    expect((await first.call('/account/balance', {}, key)).body.balance).toBe(0.996);
+    await first.close(true);
+
+    const second = await startServer(backend, { db: first.db, clock: first.clock });
+    try {
+      expect((await second.call('/account/balance', {}, key)).body.balance).toBe(0.998);
+      expect((await second.call('/session/status', { sessionId }, key)).body.session.status).toBe('active');
+      const history = await second.call('/account/history', { type: 'session_request' }, key);
+      expect(history.body.history[0]).toMatchObject({ id: taskId, status: 'failed', price: 0 });
+      const inv = await ledgerInvariants(second.app, id);
+      expect(inv.byKind.refund).toBe(2000);
+      expect(inv.ledgerBalanceMicros).toBe(inv.balanceMicros);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe.each(BACKENDS)('operations endpoints (%s)', (backend) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startServer(backend);
+  });
+  afterAll(() => s?.close());
+
+  it('GET /health and /ready answer plain JSON without a key', async () => {
+    expect((await s.call('/health', undefined, undefined, { method: 'GET' })).body).toEqual({ status: 'ok' });
+    const ready = await s.call('/ready', undefined, undefined, { method: 'GET' });
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ status: 'ready', checks: { database: 'ok', browserPool: { state: expect.any(String), max: 8 } } });
+  });
+
+  it('GET /metrics exposes the contract series', async () => {
+    const { key } = await s.account(1);
+    await s.call('/session/create', {}, key);
+    const res = await s.call('/metrics', undefined, undefined, { method: 'GET' });
+    expect(res.status).toBe(200);
+    const text = res.body as string;
+    for (const series of ['bbre_http_requests_total', 'bbre_http_request_duration_seconds', 'bbre_sessions_active', 'bbre_tasks_total', 'bbre_browser_contexts', 'bbre_charged_usd_total', 'bbre_refunded_usd_total']) {
+      expect(text).toContain(series);
+    }
+    expect(text).toMatch(/bbre_sessions_active\{mode="passive"\} [1-9]/);
+    expect(text).toMatch(/bbre_http_requests_total\{route="\/session\/create",status="200"\} [1-9]/);
+    expect(text).toMatch(/bbre_charged_usd_total 0\.00[2-9]/);
+  });
+
+  it('GET /openapi.json describes every API route and /docs renders it', async () => {
+    const res = await s.call('/openapi.json', undefined, undefined, { method: 'GET' });
+    expect(res.body.openapi).toBe('3.1.0');
+    for (const path of ['/session/create', '/session/status', '/session/close', '/account/balance', '/account/info', '/account/sessions', '/account/history', '/admin/accounts/{id}']) {
+      expect(res.body.paths).toHaveProperty([path]);
+    }
+    expect(res.body.paths['/account/balance']).toHaveProperty('get');
+    expect(res.body.paths['/account/balance']).toHaveProperty('post');
+    expect(res.body.paths['/session/status'].post.responses['400']['x-bbre-codes']).toContain('SESSION_ID_REQUIRED');
+    const docs = await fetch(`${s.url}/docs`);
+    expect(docs.headers.get('content-type')).toContain('text/html');
+    expect(await docs.text()).toContain('/session/status');
+  });
+});
