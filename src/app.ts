@@ -9,13 +9,18 @@ import { systemClock, type Clock } from './domain/clock.js';
 import { SessionReleaser } from './domain/sessions/session-releaser.js';
 import { SessionService } from './domain/sessions/session.service.js';
 import { SessionSweeper } from './domain/sessions/session-sweeper.js';
+import { InFlightWork } from './domain/requests/in-flight.js';
+import { SessionRequestService } from './domain/requests/session-request.service.js';
 import { HistoryService } from './domain/tasks/history.service.js';
+import { RequestService } from './domain/tasks/request.service.js';
+import { TaskRunner } from './domain/tasks/task-runner.js';
 import type { SessionEngine } from './engines/engine.js';
 import { PassiveEngine } from './engines/passive/passive.engine.js';
 import { EngineRegistry } from './engines/registry.js';
 import { Metrics } from './http/metrics.js';
 import { buildHttpServer } from './http/server.js';
 import { REDACTED_LOG_PATHS } from './security/redact.js';
+import { createTargetPolicy } from './security/target-policy.js';
 import { openStore } from './storage/open-store.js';
 import type { Store } from './storage/ports.js';
 
@@ -61,12 +66,15 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
   let draining = false;
   let closing: Promise<void> | undefined;
   try {
-    const engines = new EngineRegistry(overrides.engines ?? [new PassiveEngine()]);
-    const releaser = new SessionReleaser(engines, logger);
+    const policy = createTargetPolicy(config.allowPrivateTargets);
+    const engines = new EngineRegistry(overrides.engines ?? [new PassiveEngine({ policy, maxResponseBytes: config.maxResponseBytes })]);
+    const inFlight = new InFlightWork();
+    const releaser = new SessionReleaser(engines, inFlight, logger);
     const metricsRef: { current?: Metrics } = {};
     const billing = new BillingService(store.billing, new PriceList(config.prices), clock, config.taskRetentionSecs * 1000, {
       charged: (m) => metricsRef.current?.charged.inc(m / 1e6),
       refunded: (m) => metricsRef.current?.refunded.inc(m / 1e6),
+      taskEnded: (type, status) => metricsRef.current?.tasks.inc({ type, status }),
     });
     const accounts = new AccountService(store, clock, releaser, config.maxSessionsPerAccount);
     const sessions = new SessionService(store, engines, billing, releaser, clock, logger, {
@@ -74,6 +82,9 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
       maxSessionsOf: (a) => accounts.maxSessionsOf(a),
     });
     const history = new HistoryService(store.tasks);
+    const sessionRequests = new SessionRequestService(sessions, engines, billing, policy, inFlight);
+    const runner = new TaskRunner({ concurrency: config.taskConcurrency, maxQueue: config.maxQueue });
+    const requests = new RequestService(engines, billing, store.tasks, runner, policy, clock);
     const sweeper = new SessionSweeper(store, releaser, clock, logger, { intervalMs: config.sweepIntervalMs, sessionRetentionMs: config.sessionRetentionSecs * 1000 });
     const metrics = new Metrics({
       activeSessionsByMode: () => store.sessions.countActiveByMode(),
@@ -82,7 +93,12 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
     metricsRef.current = metrics;
 
     // Contract §6: tasks a previous process left processing end failed and refunded.
-    const recovered = await store.billing.refundAllProcessing(clock.now(), 'SERVICE_UNAVAILABLE', 'The server restarted before the task finished.');
+    const recovered = await store.billing.refundAllProcessing(
+      clock.now(),
+      'SERVICE_UNAVAILABLE',
+      'The server restarted before the task finished.',
+      clock.now() + config.taskRetentionSecs * 1000,
+    );
     if (recovered > 0) logger.warn({ recovered }, 'refunded tasks interrupted by a restart');
 
     const http = await buildHttpServer({
@@ -90,6 +106,9 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
       accounts,
       sessions,
       history,
+      sessionRequests,
+      requests,
+      maxRequestTimeoutSecs: config.maxRequestTimeoutSecs,
       metrics,
       version: VERSION,
       maxBodyBytes: config.maxBodyBytes,
@@ -110,6 +129,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
         draining = true;
         // Fastify's close waits for in-flight requests; each owner then releases what it holds, store last.
         await http.close().catch((err: unknown) => logger.warn({ err }, 'http close failed'));
+        await runner.close();
         await sweeper.stop();
         await engines.close();
         await store.close();
@@ -153,8 +173,8 @@ export interface OperatorApp {
 export async function buildOperator(config: Readonly<Config>): Promise<OperatorApp> {
   const logger = createLogger({ ...config, logLevel: 'silent' });
   const store = await openStore(config.databaseUrl, { poolSize: 2 });
-  const engines = new EngineRegistry([new PassiveEngine()]);
-  const releaser = new SessionReleaser(engines, logger);
+  const engines = new EngineRegistry([new PassiveEngine({ policy: createTargetPolicy(config.allowPrivateTargets), maxResponseBytes: config.maxResponseBytes })]);
+  const releaser = new SessionReleaser(engines, new InFlightWork(), logger);
   const accounts = new AccountService(store, systemClock, releaser, config.maxSessionsPerAccount);
   const billing = new BillingService(store.billing, new PriceList(config.prices), systemClock, config.taskRetentionSecs * 1000);
   const sessions = new SessionService(store, engines, billing, releaser, systemClock, logger, {

@@ -52,7 +52,26 @@ function checkPriceEntry(path: string, entry: unknown, problems: string[]): void
   }
 }
 
-/** Validates a price table (contract §7.1); missing operations keep the defaults. */
+type PerModeMap = Record<'passive' | 'adaptive', Record<'low' | 'medium' | 'high', number>>;
+
+function resolveEntry(entry: PriceEntry, mode: 'passive' | 'adaptive', level: 'low' | 'medium' | 'high'): number | undefined {
+  if (typeof entry === 'number') return entry;
+  const perMode = entry[mode];
+  if (perMode === undefined) return undefined;
+  return typeof perMode === 'number' ? perMode : perMode[level];
+}
+
+/** Expands an entry to every mode × sensibility; cells the file leaves out keep the default price, never 0. */
+function completeEntry(entry: PriceEntry, fallback: PriceEntry): PerModeMap {
+  const out = {} as PerModeMap;
+  for (const mode of ['passive', 'adaptive'] as const) {
+    out[mode] = {} as PerModeMap['passive'];
+    for (const level of ['low', 'medium', 'high'] as const) out[mode][level] = resolveEntry(entry, mode, level) ?? resolveEntry(fallback, mode, level) ?? 0;
+  }
+  return out;
+}
+
+/** Validates a price table (contract §7.1); missing operations (and cells) keep the defaults. */
 export function parsePriceTable(value: unknown, problems: string[], source = 'prices'): PriceTable {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     problems.push(`${source}: must be a JSON object`);
@@ -65,7 +84,7 @@ export function parsePriceTable(value: unknown, problems: string[], source = 'pr
       continue;
     }
     checkPriceEntry(`${source}.${op}`, entry, problems);
-    table[op] = entry as PriceEntry;
+    table[op] = completeEntry(entry as PriceEntry, (DEFAULT_PRICES as unknown as Record<string, PriceEntry>)[op]!);
   }
   return table as unknown as PriceTable;
 }
@@ -121,6 +140,14 @@ function parseSetting(s: Setting, raw: string, problems: string[]): unknown {
   }
 }
 
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /**
  * Reads every setting from `env` once, reports all problems together, and returns a frozen config.
  * `overrides` (already typed) win over the environment: tests and benchmarks use them.
@@ -139,5 +166,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   Object.assign(out, overrides);
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze(out) as unknown as Readonly<Config>;
+  return deepFreeze(structuredClone(out)) as unknown as Readonly<Config>;
 }

@@ -39,6 +39,8 @@ export interface Config {
   allowPrivateTargets: boolean;
   /** @default 1000 */
   maxQueue: number;
+  /** Stateless tasks running at once. @default 32 */
+  taskConcurrency: number;
   /** @default 8 */
   maxBrowserContexts: number;
   /** @default 5000 */
@@ -93,6 +95,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'rateLimitBurst', env: 'BBRE_RATE_LIMIT_BURST', kind: 'int', default: '100', min: 1, description: 'Token bucket size per API key' },
   { key: 'allowPrivateTargets', env: 'BBRE_ALLOW_PRIVATE_TARGETS', kind: 'bool', default: 'false', description: 'Allow loopback/private/link-local targets' },
   { key: 'maxQueue', env: 'BBRE_MAX_QUEUE', kind: 'int', default: '1000', min: 1, description: 'Pending task queue length' },
+  { key: 'taskConcurrency', env: 'BBRE_TASK_CONCURRENCY', kind: 'int', default: '32', min: 1, max: 10000, description: 'Stateless tasks (/request/*) running at once; the rest wait in the queue' },
   { key: 'maxBrowserContexts', env: 'BBRE_MAX_BROWSER_CONTEXTS', kind: 'int', default: '8', min: 1, description: 'Concurrent browser contexts' },
   { key: 'sweepIntervalMs', env: 'BBRE_SWEEP_INTERVAL', kind: 'duration', unit: 's', default: '5', min: 0.05, description: 'Expiry sweeper interval' },
   { key: 'closeSessionsOnEmptyBalance', env: 'BBRE_CLOSE_SESSIONS_ON_EMPTY_BALANCE', kind: 'bool', default: 'false', description: 'Close sessions (`balance_exhausted`) when the balance reaches 0' },

@@ -42,6 +42,15 @@ export interface Profile {
   [extra: string]: unknown;
 }
 
+/** Normalised proxy (contract §1.6). Credentials are never returned or logged. */
+export interface ProxySpec {
+  protocol: 'http' | 'https' | 'socks5';
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+}
+
 /** Session object, contract §4.2. */
 export interface SessionView {
   id: string;

@@ -1,4 +1,5 @@
 import type { EndedReason, Mode, Profile, Sensibility } from '../contract/types.js';
+export type { ProxySpec } from '../contract/types.js';
 
 /** What an engine knows of a session: identity fixed at open, never storage. */
 export interface EngineSession {
@@ -24,6 +25,8 @@ export interface SessionEngine {
   open(session: EngineSession): Promise<void>;
   /** Releases the session's live resources; idempotent, and a no-op for a session it does not hold. */
   release(sessionId: string, reason: EndedReason): Promise<void>;
+  /** Runs one request with the session's identity and state. */
+  execute(session: EngineSession, request: EngineRequest, options?: ExecuteOptions): Promise<EngineResult>;
   /** Graceful shutdown: stop taking work, let in-flight work finish, release everything. Idempotent. */
   close(): Promise<void>;
 }
@@ -37,5 +40,79 @@ export class EngineUnavailableError extends Error {
   ) {
     super(message);
     this.name = 'EngineUnavailableError';
+  }
+}
+
+export interface CookieInput {
+  name: string;
+  value: string;
+  domain?: string;
+  path?: string;
+  /** ms epoch; in the past deletes the cookie. */
+  expires?: number;
+  httpOnly?: boolean;
+  secure?: boolean;
+  sameSite?: 'Strict' | 'Lax' | 'None';
+}
+
+export type RequestBody =
+  | { kind: 'json'; value: unknown }
+  | { kind: 'form'; value: Record<string, unknown> }
+  | { kind: 'text'; value: string }
+  | { kind: 'binary'; value: Buffer };
+
+/** One validated request (contract §1.5), as an engine runs it. */
+export interface EngineRequest {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body?: RequestBody;
+  cookies?: CookieInput[];
+  timeoutMs: number;
+  followRedirects: boolean;
+  maxRedirects: number;
+  verifySSL: boolean;
+  auth?: { username: string; password: string };
+}
+
+export interface RedirectHop {
+  url: string;
+  statusCode: number;
+  location: string;
+}
+
+/** What the target answered (contract §1.7, before body encoding). */
+export interface EngineResult {
+  statusCode: number;
+  headers: Record<string, string | string[]>;
+  /** Text decoded by its charset, or base64 for binary bodies. */
+  body: string;
+  bodyEncoding: 'utf8' | 'base64';
+  truncated: boolean;
+  url: string;
+  redirects: RedirectHop[];
+  /** Cookies the target set during this request, every hop included. */
+  cookies: Record<string, string>;
+  /**
+   * Applies this request's cookie changes to the session state as stored at commit time: run inside the
+   * commit transaction, so concurrent requests of one session never lose each other's cookies.
+   */
+  updateState(stored: unknown): unknown;
+}
+
+export interface ExecuteOptions {
+  signal?: AbortSignal;
+}
+
+/** Typed engine failures; the domain maps them to contract codes and refunds (STYLE.md practice 8). */
+export class TargetError extends Error {
+  constructor(
+    readonly kind: 'unreachable' | 'timeout' | 'not_allowed' | 'aborted',
+    message: string,
+    readonly reason?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TargetError';
   }
 }

@@ -38,8 +38,9 @@ export function sendError(reply: FastifyReply, err: BbreError): FastifyReply {
 export function registerErrorHandling(app: FastifyInstance, isKnownPath: (url: string) => boolean): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const err = toBbreError(error);
-    if (err.status >= 500 && err.code !== 'SERVICE_UNAVAILABLE') request.log.error({ err: error, code: err.code }, 'request failed');
-    else if (err.status >= 500) request.log.warn({ code: err.code, cause: (err.cause as Error | undefined)?.message }, 'service unavailable');
+    // Only our own failures deserve a stack; a target that does not answer or a full queue is an outcome.
+    if (err.code === 'SERVICE_ERROR') request.log.error({ err: error, code: err.code }, 'request failed');
+    else if (err.status >= 500) request.log.warn({ code: err.code, reason: err.details.reason, cause: (err.cause as Error | undefined)?.message }, 'request not served');
     return sendError(reply, err);
   });
   app.setNotFoundHandler((request, reply) => {

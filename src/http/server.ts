@@ -3,7 +3,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger as PinoLogger } from 'pino';
 import type { AccountService } from '../domain/accounts/account.service.js';
 import type { SessionService } from '../domain/sessions/session.service.js';
+import type { SessionRequestService } from '../domain/requests/session-request.service.js';
 import type { HistoryService } from '../domain/tasks/history.service.js';
+import type { RequestService } from '../domain/tasks/request.service.js';
 import { registerAuth } from './auth.plugin.js';
 import { registerJsonBodyParser } from './body-parser.js';
 import { registerErrorHandling } from './error-handler.js';
@@ -12,6 +14,7 @@ import type { CatalogEntry } from './openapi.js';
 import { accountRoutes } from './routes/account.routes.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { opsRoutes, type Readiness } from './routes/ops.routes.js';
+import { requestRoutes } from './routes/request.routes.js';
 import { sessionRoutes } from './routes/session.routes.js';
 import './route-config.js';
 
@@ -20,6 +23,9 @@ export interface HttpDeps {
   accounts: AccountService;
   sessions: SessionService;
   history: HistoryService;
+  sessionRequests: SessionRequestService;
+  requests: RequestService;
+  maxRequestTimeoutSecs: number;
   metrics: Metrics;
   readiness: Readiness;
   version: string;
@@ -45,6 +51,8 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // While closing, requests still arriving on open connections get our own envelope (auth.plugin's drain check).
+    return503OnClosing: false,
   });
 
   const catalog: CatalogEntry[] = [];
@@ -79,6 +87,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   });
 
   await app.register(sessionRoutes({ sessions: deps.sessions }));
+  await app.register(requestRoutes({ sessionRequests: deps.sessionRequests, requests: deps.requests, maxRequestTimeoutSecs: deps.maxRequestTimeoutSecs }));
   await app.register(accountRoutes({ accounts: deps.accounts, sessions: deps.sessions, history: deps.history }));
   if (deps.adminToken) await app.register(adminRoutes({ accounts: deps.accounts, sessions: deps.sessions }));
   await app.register(opsRoutes({ readiness: deps.readiness, metrics: deps.metrics, catalog, version: deps.version }));

@@ -28,7 +28,7 @@ export function secretsEqual(a: string, b: string): boolean {
 
 /** Constant-time comparison of two hex digests. */
 export function hashesEqual(a: string, b: string): boolean {
-  const ba = Buffer.from(a, 'hex');
-  const bb = Buffer.from(b, 'hex');
-  return ba.length === bb.length && timingSafeEqual(ba, bb);
+  const hex = /^[0-9a-f]{64}$/i;
+  if (!hex.test(a) || !hex.test(b)) return false;
+  return timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
 }

@@ -128,9 +128,23 @@ export interface TaskCompletion {
   processingTimeMs: number;
   result: unknown;
   resultExpiresAt: number;
-  /** Counters of the owning session, moved in the same transaction. */
-  session?: { id: string; countRequest: boolean; state?: unknown };
+  /** Counters (and engine state) of the owning session, moved in the same transaction. */
+  session?: SessionCommit;
 }
+
+export interface SessionCommit {
+  id: string;
+  countRequest: boolean;
+  /** Applied to the state as stored at commit time, inside the transaction (no lost concurrent update). */
+  updateState?: (stored: unknown) => unknown;
+}
+
+export type CompleteOutcome =
+  | { kind: 'completed'; task: TaskRecord; session?: SessionRecord }
+  /** The task had already ended (refunded or completed): nothing changed. */
+  | { kind: 'already_ended' }
+  /** The session was closed while the work ran: nothing changed; the caller refunds. */
+  | { kind: 'session_closed' };
 
 export interface TaskFailure {
   taskId: string;
@@ -198,13 +212,13 @@ export interface SessionStore {
 export interface BillingStore {
   /** Charges `amountMicros` (if > 0) and inserts the task as processing, atomically; false when the balance is short. */
   reserve(task: NewTask, amountMicros: number): Promise<boolean>;
-  complete(accountId: string, completion: TaskCompletion): Promise<TaskRecord | undefined>;
+  complete(accountId: string, completion: TaskCompletion): Promise<CompleteOutcome>;
   /** Marks the task failed/timeout and returns its charge; a task already finished is left alone. */
   refund(accountId: string, failure: TaskFailure): Promise<TaskRecord | undefined>;
   /** Undoes a session creation whose allocation failed: the fee goes back, the history record says failed. */
   refundSessionCreate(accountId: string, sessionId: string, now: number): Promise<void>;
   /** Start-up recovery: every task left processing ends failed and refunded. */
-  refundAllProcessing(now: number, errorCode: string, errorMessage: string): Promise<number>;
+  refundAllProcessing(now: number, errorCode: string, errorMessage: string, resultExpiresAt: number): Promise<number>;
   balanceOf(accountId: string): Promise<number | undefined>;
 }
 

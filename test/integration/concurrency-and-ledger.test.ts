@@ -38,7 +38,7 @@ describe.each(BACKENDS)('concurrency and the ledger (%s)', (backend) => {
     await s.call('/session/create', { timeout: 60 }, key);
     await s.call('/session/create', { timeout: 120 }, key);
     expect((await s.call('/session/create', {}, key)).status).toBe(429);
-    s.clock.advance(60_000);
+    s.clock.advance(60_001);
     expect((await s.call('/session/create', {}, key)).status).toBe(200);
   });
 
@@ -78,7 +78,7 @@ describe.each(BACKENDS)('concurrency and the ledger (%s)', (backend) => {
           await s.app.billing.refund(r, i % 8 === 0 ? 'timeout' : 'failed', new BbreError(i % 8 === 0 ? 'REQUEST_TIMEOUT' : 'TARGET_UNREACHABLE'));
           return 'refunded';
         }
-        await s.app.billing.complete(r, { statusCode: 200 }, { id: sessionId, countRequest: true });
+        await s.app.billing.complete(r, () => ({ statusCode: 200 }), { id: sessionId, countRequest: true });
         return 'completed';
       }),
     );
@@ -109,9 +109,9 @@ describe.each(BACKENDS)('concurrency and the ledger (%s)', (backend) => {
     const { id, key } = await s.account(1);
     const account = (await s.app.accounts.authenticate(key)).account;
     const r = await s.app.billing.reserve({ taskId: newTaskId(), accountId: account.id, type: 'request', mode: 'passive', sensibility: 'low' }, 1000);
-    await s.app.billing.complete(r, { ok: true });
+    await s.app.billing.complete(r, () => ({ ok: true }));
     expect(await s.app.billing.refund(r, 'failed', new BbreError('TARGET_UNREACHABLE'))).toBeUndefined();
-    expect(await s.app.billing.complete(r, { ok: true })).toBeUndefined();
+    expect(await s.app.billing.complete(r, () => ({ ok: true }))).toEqual({ kind: 'already_ended' });
     const inv = await ledgerInvariants(s.app, id);
     expect(inv.balanceMicros).toBe(999_000);
     expect(inv.byKind.refund).toBe(0);

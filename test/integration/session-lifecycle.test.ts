@@ -55,7 +55,8 @@ describe.each(BACKENDS)('session lifecycle over HTTP (%s)', (backend) => {
   it('reconciles expiry on status: the answer and the stored row both say expired', async () => {
     const created = await s.call('/session/create', { timeout: 60 }, key);
     const id = created.body.session.id;
-    s.clock.advance(59_999);
+    s.clock.advance(60_000);
+    // At expiresAt itself the session has lived exactly its timeout: still active (contract §4.1: now > expiresAt).
     expect((await s.call('/session/status', { sessionId: id }, key)).body.session.status).toBe('active');
     const before = await s.app.store.sessions.getSession((await s.app.accounts.authenticate(key)).account.id, id);
     expect(before?.status).toBe('active');

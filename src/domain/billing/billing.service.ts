@@ -1,6 +1,6 @@
 import type { Mode, Sensibility, TaskType } from '../../contract/types.js';
 import { BbreError } from '../../errors/bbre-error.js';
-import type { BillingStore, TaskRecord } from '../../storage/ports.js';
+import type { BillingStore, CompleteOutcome, SessionCommit, TaskRecord } from '../../storage/ports.js';
 import type { Clock } from '../clock.js';
 import { microsToUsd, usdToMicros } from './money.js';
 import { PriceList, type PricedOperation } from './pricing.js';
@@ -9,6 +9,7 @@ import { PriceList, type PricedOperation } from './pricing.js';
 export interface Reservation {
   taskId: string;
   accountId: string;
+  type: TaskType;
   priceMicros: number;
   startedAt: number;
 }
@@ -16,6 +17,7 @@ export interface Reservation {
 export interface ChargeObserver {
   charged(micros: number): void;
   refunded(micros: number): void;
+  taskEnded(type: TaskType, status: 'completed' | 'failed' | 'timeout'): void;
 }
 
 export interface ReserveInput {
@@ -79,20 +81,26 @@ export class BillingService {
     );
     if (!ok) throw new BbreError('INSUFFICIENT_BALANCE', { details: { price: microsToUsd(priceMicros) } });
     if (priceMicros > 0) this.observer?.charged(priceMicros);
-    return { taskId: input.taskId, accountId: input.accountId, priceMicros, startedAt: now };
+    return { taskId: input.taskId, accountId: input.accountId, type: input.type, priceMicros, startedAt: now };
   }
 
-  /** Marks the task completed; with `session`, moves its counters in the same transaction. */
-  async complete(r: Reservation, result: unknown, session?: { id: string; countRequest: boolean; state?: unknown }): Promise<TaskRecord | undefined> {
+  /**
+   * Marks the task completed; with `session`, moves its counters (and state) in the same transaction.
+   * `result` is built with the processing time that is stored, so the two always agree.
+   */
+  async complete(r: Reservation, buildResult: (processingTimeMs: number) => unknown, session?: SessionCommit): Promise<CompleteOutcome> {
     const now = this.clock.now();
-    return this.store.complete(r.accountId, {
+    const processingTimeMs = Math.max(0, now - r.startedAt);
+    const outcome = await this.store.complete(r.accountId, {
       taskId: r.taskId,
       completedAt: now,
-      processingTimeMs: Math.max(0, now - r.startedAt),
-      result,
+      processingTimeMs,
+      result: buildResult(processingTimeMs),
       resultExpiresAt: now + this.resultRetentionMs,
       session,
     });
+    if (outcome.kind === 'completed') this.observer?.taskEnded(r.type, 'completed');
+    return outcome;
   }
 
   /** Ends the task failed/timeout and returns its charge. A task that already ended is left alone. */
@@ -108,6 +116,7 @@ export class BillingService {
       result: result ?? null,
       resultExpiresAt: now + this.resultRetentionMs,
     });
+    if (task) this.observer?.taskEnded(r.type, status);
     if (task && task.priceMicros > 0) this.observer?.refunded(task.priceMicros);
     return task;
   }

@@ -17,12 +17,13 @@ export function effectiveTimeoutSecs(requested: number, maxSecs: number): number
   return Math.min(Math.floor(requested), maxSecs);
 }
 
+/** Contract §4.1: a session expires once now > expiresAt; at expiresAt itself it has lived exactly its timeout. */
 export function isExpired(session: Pick<SessionRecord, 'status' | 'expiresAt'>, now: number): boolean {
-  return session.status === 'active' && now >= session.expiresAt;
+  return session.status === 'active' && now > session.expiresAt;
 }
 
 export function isUsable(session: Pick<SessionRecord, 'status' | 'expiresAt'>, now: number): boolean {
-  return session.status === 'active' && now < session.expiresAt;
+  return session.status === 'active' && now <= session.expiresAt;
 }
 
 /** The session as the store would hold it after reconciliation, without touching the store. */

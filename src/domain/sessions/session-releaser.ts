@@ -1,17 +1,24 @@
 import type { EngineRegistry } from '../../engines/registry.js';
 import type { EndedSessionRef } from '../../storage/ports.js';
 import type { Logger } from '../logger.js';
+import type { InFlightWork } from '../requests/in-flight.js';
 
-/** Releases engine resources of sessions that ended in the store; one failure never strands the rest. */
+/**
+ * Releases engine resources of sessions that ended in the store; one failure never strands the rest.
+ * Work still running on a closed or evicted session is aborted first (contract §3.4); on an expired one it
+ * runs to its end and counts (contract §3.2).
+ */
 export class SessionReleaser {
   constructor(
     private readonly engines: EngineRegistry,
+    private readonly inFlight: InFlightWork,
     private readonly log: Logger,
   ) {}
 
   async release(refs: readonly EndedSessionRef[]): Promise<void> {
     await Promise.all(
       refs.map(async (ref) => {
+        if (ref.reason !== 'expired') this.inFlight.abort(ref.id, ref.reason);
         try {
           await this.engines.release(ref.mode, ref.id, ref.reason);
         } catch (err) {

@@ -1,14 +1,19 @@
 import type { Profile, Sensibility } from '../../contract/types.js';
 
-/** The Chrome major version our generated identities claim. */
+/**
+ * The browser our identities claim: the Debian Chromium the adaptive engine runs (captured from
+ * `chromium --headless` 156.0.8078.108 on this platform; the adaptive engine's tests compare against it).
+ */
 export const CHROME_MAJOR = 156;
-export const CHROME_FULL_VERSION = '156.0.8078.73';
+export const CHROME_FULL_VERSION = '156.0.8078.108';
+/** Chromium's own client-hint brand list for this major (the GREASE brand depends on the version). */
+export const CHROME_BRANDS = `"Not:A-Brand";v="8", "Chromium";v="${CHROME_MAJOR}"`;
 
-const PLATFORMS = {
+const PLATFORMS: Record<string, { ua: string; chPlatform: string }> = {
+  'Linux x86_64': { ua: 'X11; Linux x86_64', chPlatform: '"Linux"' },
   Win32: { ua: 'Windows NT 10.0; Win64; x64', chPlatform: '"Windows"' },
   MacIntel: { ua: 'Macintosh; Intel Mac OS X 10_15_7', chPlatform: '"macOS"' },
-  'Linux x86_64': { ua: 'X11; Linux x86_64', chPlatform: '"Linux"' },
-} as const;
+};
 
 const SCREENS = [
   { width: 1920, height: 1080 },
@@ -18,40 +23,46 @@ const SCREENS = [
 ];
 
 function pick<T>(items: readonly T[], seed: number): T {
-  return items[seed % items.length]!;
+  return items[Math.abs(seed) % items.length]!;
+}
+
+export function userAgentFor(platform: string): string {
+  const known = PLATFORMS[platform] ?? PLATFORMS['Linux x86_64']!;
+  return `Mozilla/5.0 (${known.ua}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${CHROME_MAJOR}.0.0.0 Safari/537.36`;
+}
+
+export function acceptLanguageFor(languages: readonly string[]): string {
+  return languages.map((l, i) => (i === 0 ? l : `${l};q=${Math.max(0.1, 1 - i * 0.1).toFixed(1)}`)).join(',');
 }
 
 /**
- * A generated, internally consistent desktop Chrome profile (contract §1.6); overrides win and the
- * fields they imply (platform → user agent and client hint, language → Accept-Language) follow them.
+ * A generated, internally consistent desktop Chromium profile (contract §1.6). Overrides win, and the fields
+ * they imply follow them: platform → user agent and sec-ch-ua-platform, languages → Accept-Language.
+ * The default platform is the one the adaptive engine's Chromium really runs on, so TLS, HTTP/2 and the
+ * JavaScript-visible values agree.
  */
 export function buildChromeProfile(_sensibility: Sensibility, overrides: Profile = {}, seed = Math.floor(Math.random() * 1e9)): Profile {
-  const platform = (overrides.platform ?? 'Win32') as string;
-  const known = PLATFORMS[platform as keyof typeof PLATFORMS] ?? PLATFORMS.Win32;
-  const userAgent = overrides.userAgent ?? `Mozilla/5.0 (${known.ua}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${CHROME_MAJOR}.0.0.0 Safari/537.36`;
-  const languages = overrides.languages ?? (overrides.language ? [overrides.language, overrides.language.split('-')[0]!].filter((v, i, a) => a.indexOf(v) === i) : ['en-US', 'en']);
-  const language = overrides.language ?? languages[0]!;
+  const platform = (overrides.platform ?? 'Linux x86_64') as string;
+  const known = PLATFORMS[platform] ?? PLATFORMS['Linux x86_64']!;
+  const languages = overrides.languages ?? (overrides.language ? [...new Set([overrides.language, overrides.language.split('-')[0]!])] : ['en-US', 'en']);
   const screen = overrides.screen ?? pick(SCREENS, seed);
-  const viewport = overrides.viewport ?? { width: Math.min(screen.width, 1920) - 0, height: screen.height - 137 };
-  const acceptLanguage = languages.map((l, i) => (i === 0 ? l : `${l};q=${Math.max(0.1, 1 - i * 0.1).toFixed(1)}`)).join(',');
-  const headers: Record<string, string> = {
-    'accept-language': acceptLanguage,
-    'sec-ch-ua': `"Chromium";v="${CHROME_MAJOR}", "Not-A.Brand";v="24", "Google Chrome";v="${CHROME_MAJOR}"`,
-    'sec-ch-ua-mobile': '?0',
-    'sec-ch-ua-platform': known.chPlatform,
-    ...(overrides.headers ?? {}),
-  };
   return {
-    userAgent,
+    userAgent: overrides.userAgent ?? userAgentFor(platform),
     platform,
-    language,
+    language: overrides.language ?? languages[0]!,
     languages,
     timezone: overrides.timezone ?? 'America/New_York',
     screen,
-    viewport,
+    viewport: overrides.viewport ?? { width: screen.width, height: screen.height - 137 },
     deviceMemory: overrides.deviceMemory ?? 8,
     hardwareConcurrency: overrides.hardwareConcurrency ?? pick([4, 8, 12, 16], seed >> 3),
-    webgl: overrides.webgl ?? { vendor: 'Google Inc. (Intel)', renderer: 'ANGLE (Intel, Intel(R) UHD Graphics 630 Direct3D11 vs_5_0 ps_5_0, D3D11)' },
-    headers,
+    webgl: overrides.webgl ?? { vendor: 'Google Inc. (Intel)', renderer: 'ANGLE (Intel, Mesa Intel(R) UHD Graphics 630 (CFL GT2), OpenGL 4.6)' },
+    headers: {
+      'accept-language': acceptLanguageFor(languages),
+      'sec-ch-ua': CHROME_BRANDS,
+      'sec-ch-ua-mobile': '?0',
+      'sec-ch-ua-platform': known.chPlatform,
+      ...(overrides.headers ?? {}),
+    },
   };
 }

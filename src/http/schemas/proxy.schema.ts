@@ -1,13 +1,7 @@
+import type { ProxySpec } from '../../contract/types.js';
 import { invalid } from './fields.js';
 
-/** Normalised proxy (contract §1.6). Credentials are never returned or logged. */
-export interface ProxySpec {
-  protocol: 'http' | 'https' | 'socks5';
-  host: string;
-  port: number;
-  username?: string;
-  password?: string;
-}
+export type { ProxySpec };
 
 const PROTOCOLS = new Set(['http', 'https', 'socks5']);
 

@@ -2,10 +2,45 @@ import { sql, type Kysely } from 'kysely';
 import type { AccountStatus } from '../../contract/types.js';
 import type { AccountListRow, AccountRecord, AccountStore, ApiKeyRecord, LedgerEntryRecord, Page } from '../ports.js';
 import type { Database } from '../schema.js';
+import { HotQuery } from './hot-query.js';
 import { toAccount, toApiKey, toLedgerEntry } from './mappers.js';
 
+function keyByHashQuery(db: Kysely<Database>) {
+  return new HotQuery(
+    db,
+    (hash: string) =>
+      db
+        .selectFrom('api_keys')
+        .innerJoin('accounts', 'accounts.id', 'api_keys.account_id')
+        .select([
+          'api_keys.prefix',
+          'api_keys.account_id',
+          'api_keys.key_hash',
+          'api_keys.created_at as key_created_at',
+          'api_keys.last_used_at',
+          'api_keys.revoked_at',
+          'accounts.id',
+          'accounts.username',
+          'accounts.email',
+          'accounts.status',
+          'accounts.balance_micros',
+          'accounts.max_sessions',
+          'accounts.rate_limit_rps',
+          'accounts.rate_limit_burst',
+          'accounts.created_at',
+          'accounts.updated_at',
+        ])
+        .where('api_keys.key_hash', '=', hash),
+    ['hash'],
+  );
+}
+
 export class AccountQueries implements AccountStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly keyByHash: ReturnType<typeof keyByHashQuery>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.keyByHash = keyByHashQuery(db);
+  }
 
   async createAccount(account: AccountRecord, key: { prefix: string; hash: string }, now: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
@@ -120,30 +155,9 @@ export class AccountQueries implements AccountStore {
     });
   }
 
+
   async findKeyByHash(hash: string): Promise<{ key: ApiKeyRecord; account: AccountRecord; storedHash: string } | undefined> {
-    const row = await this.db
-      .selectFrom('api_keys')
-      .innerJoin('accounts', 'accounts.id', 'api_keys.account_id')
-      .select([
-        'api_keys.prefix',
-        'api_keys.account_id',
-        'api_keys.key_hash',
-        'api_keys.created_at as key_created_at',
-        'api_keys.last_used_at',
-        'api_keys.revoked_at',
-        'accounts.id',
-        'accounts.username',
-        'accounts.email',
-        'accounts.status',
-        'accounts.balance_micros',
-        'accounts.max_sessions',
-        'accounts.rate_limit_rps',
-        'accounts.rate_limit_burst',
-        'accounts.created_at',
-        'accounts.updated_at',
-      ])
-      .where('api_keys.key_hash', '=', hash)
-      .executeTakeFirst();
+    const row = await this.keyByHash.first(hash);
     if (!row) return undefined;
     return {
       key: toApiKey({ ...row, created_at: row.key_created_at }),

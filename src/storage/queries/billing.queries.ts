@@ -1,7 +1,9 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { BillingStore, NewTask, TaskCompletion, TaskFailure, TaskRecord } from '../ports.js';
+import type { BillingStore, CompleteOutcome, NewTask, TaskCompletion, TaskFailure, TaskRecord } from '../ports.js';
 import type { Database } from '../schema.js';
-import { toJson, toTask } from './mappers.js';
+import { toJson, toSession, toTask } from './mappers.js';
+
+class SessionClosedDuringWork extends Error {}
 
 /** Returns a charge to the balance and records the refund entry, inside the caller's transaction. */
 async function creditRefund(trx: Transaction<Database>, task: { id: string; account_id: string; session_id: string | null; price_micros: number }, now: number): Promise<void> {
@@ -85,33 +87,51 @@ export class BillingQueries implements BillingStore {
     });
   }
 
-  async complete(accountId: string, c: TaskCompletion): Promise<TaskRecord | undefined> {
-    return this.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .updateTable('tasks')
-        .set({
-          status: 'completed',
-          completed_at: c.completedAt,
-          processing_time_ms: c.processingTimeMs,
-          result_json: toJson(c.result),
-          result_expires_at: c.resultExpiresAt,
-        })
-        .where('id', '=', c.taskId)
-        .where('account_id', '=', accountId)
-        .where('status', '=', 'processing')
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) return undefined;
-      if (c.session) {
-        const set: Record<string, unknown> = {
-          request_count: sql`request_count + ${c.session.countRequest ? 1 : 0}`,
-          total_charged_micros: sql`total_charged_micros + ${Number(row.price_micros)}`,
-        };
-        if (c.session.state !== undefined) set.state_json = toJson(c.session.state);
-        await trx.updateTable('sessions').set(set).where('id', '=', c.session.id).where('account_id', '=', accountId).execute();
-      }
-      return toTask(row);
-    });
+  async complete(accountId: string, c: TaskCompletion): Promise<CompleteOutcome> {
+    try {
+      return await this.db.transaction().execute(async (trx): Promise<CompleteOutcome> => {
+        const row = await trx
+          .updateTable('tasks')
+          .set({
+            status: 'completed',
+            completed_at: c.completedAt,
+            processing_time_ms: c.processingTimeMs,
+            result_json: toJson(c.result),
+            result_expires_at: c.resultExpiresAt,
+          })
+          .where('id', '=', c.taskId)
+          .where('account_id', '=', accountId)
+          .where('status', '=', 'processing')
+          .returningAll()
+          .executeTakeFirst();
+        if (!row) return { kind: 'already_ended' };
+        if (!c.session) return { kind: 'completed', task: toTask(row) };
+        // The counter update takes the session row's lock (PostgreSQL) before its state is read and rewritten.
+        // A session closed meanwhile does not count the work: roll back, the caller refunds.
+        const counted = await trx
+          .updateTable('sessions')
+          .set({
+            request_count: sql`request_count + ${c.session.countRequest ? 1 : 0}`,
+            total_charged_micros: sql`total_charged_micros + ${Number(row.price_micros)}`,
+          })
+          .where('id', '=', c.session.id)
+          .where('account_id', '=', accountId)
+          .where('status', '!=', 'closed')
+          .returningAll()
+          .executeTakeFirst();
+        if (!counted) throw new SessionClosedDuringWork();
+        let session = toSession(counted);
+        if (c.session.updateState) {
+          const state = c.session.updateState(session.state);
+          await trx.updateTable('sessions').set({ state_json: toJson(state) }).where('id', '=', c.session.id).where('account_id', '=', accountId).execute();
+          session = { ...session, state };
+        }
+        return { kind: 'completed', task: toTask(row), session };
+      });
+    } catch (err) {
+      if (err instanceof SessionClosedDuringWork) return { kind: 'session_closed' };
+      throw err;
+    }
   }
 
   async refund(accountId: string, f: TaskFailure): Promise<TaskRecord | undefined> {
@@ -154,7 +174,7 @@ export class BillingQueries implements BillingStore {
     });
   }
 
-  async refundAllProcessing(now: number, errorCode: string, errorMessage: string): Promise<number> {
+  async refundAllProcessing(now: number, errorCode: string, errorMessage: string, resultExpiresAt: number): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       const rows = await trx
         .updateTable('tasks')
@@ -165,6 +185,7 @@ export class BillingQueries implements BillingStore {
           processing_time_ms: sql`${now} - created_at`,
           error_code: errorCode,
           error_message: errorMessage,
+          result_expires_at: resultExpiresAt,
         })
         .where('status', '=', 'processing')
         .returningAll()

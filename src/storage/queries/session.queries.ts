@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { EndedReason, SessionStatus } from '../../contract/types.js';
 import type { CreateSessionOutcome, EndedSessionRef, NewSession, Page, SessionRecord, SessionStore } from '../ports.js';
 import type { Database } from '../schema.js';
+import { HotQuery } from './hot-query.js';
 import { toEndedRef, toJson, toSession } from './mappers.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -13,14 +14,26 @@ async function expireDueFor(db: Db, accountId: string, now: number): Promise<End
     .set({ status: 'expired', ended_reason: 'expired', ended_at: sql`expires_at` })
     .where('account_id', '=', accountId)
     .where('status', '=', 'active')
-    .where('expires_at', '<=', now)
+    .where('expires_at', '<', now)
     .returning(['id', 'account_id', 'mode', 'ended_reason'])
     .execute();
   return rows.map(toEndedRef);
 }
 
+function sessionByIdQuery(db: Kysely<Database>) {
+  return new HotQuery(
+    db,
+    (id: string, accountId: string) => db.selectFrom('sessions').selectAll().where('id', '=', id).where('account_id', '=', accountId),
+    ['id', 'account'],
+  );
+}
+
 export class SessionQueries implements SessionStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly sessionById: ReturnType<typeof sessionByIdQuery>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.sessionById = sessionByIdQuery(db);
+  }
 
   async createSession(s: NewSession, feeMicros: number, limit: number, now: number): Promise<CreateSessionOutcome> {
     return this.db.transaction().execute(async (trx) => {
@@ -115,8 +128,9 @@ export class SessionQueries implements SessionStore {
     });
   }
 
+
   async getSession(accountId: string, id: string): Promise<SessionRecord | undefined> {
-    const row = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
+    const row = await this.sessionById.first(id, accountId);
     return row && toSession(row);
   }
 
@@ -145,7 +159,7 @@ export class SessionQueries implements SessionStore {
   }
 
   async expireDue(now: number, max: number): Promise<EndedSessionRef[]> {
-    const due = this.db.selectFrom('sessions').select('id').where('status', '=', 'active').where('expires_at', '<=', now).limit(max);
+    const due = this.db.selectFrom('sessions').select('id').where('status', '=', 'active').where('expires_at', '<', now).limit(max);
     const rows = await this.db
       .updateTable('sessions')
       .set({ status: 'expired', ended_reason: 'expired', ended_at: sql`expires_at` })

@@ -1,0 +1,58 @@
+import { Impit, type Browser, type HttpMethod } from 'impit';
+import type { ProxySpec } from '../../contract/types.js';
+import { collectHeaders, type HopRequest, type HopResponse, type Transport } from './transport.js';
+
+/** impit's newest Chrome profile: its default is an old macOS Chrome, which contradicts our identity. */
+export const IMPIT_BROWSER: Browser = 'chrome151';
+
+export function proxyUrl(proxy: ProxySpec | undefined): string | undefined {
+  if (!proxy) return undefined;
+  const cred = proxy.username !== undefined ? `${encodeURIComponent(proxy.username)}:${encodeURIComponent(proxy.password ?? '')}@` : '';
+  const host = proxy.host.includes(':') ? `[${proxy.host}]` : proxy.host;
+  return `${proxy.protocol}://${cred}${host}:${proxy.port}`;
+}
+
+/**
+ * Chrome TLS + HTTP/2 impersonation (sensibility medium/high). One impit client per session, so a session keeps
+ * one connection pool and one TLS identity. impit resolves names itself: the engine pre-checks the policy.
+ */
+export class ImpitTransport implements Transport {
+  readonly resolvesItself = true;
+  private readonly client: Impit;
+
+  constructor(options: { proxy?: ProxySpec; verifySSL: boolean }) {
+    this.client = new Impit({
+      browser: IMPIT_BROWSER,
+      followRedirects: false,
+      ignoreTlsErrors: !options.verifySSL,
+      proxyUrl: proxyUrl(options.proxy),
+    });
+  }
+
+  async send(hop: HopRequest): Promise<HopResponse> {
+    const res = await this.client.fetch(hop.url.toString(), {
+      method: hop.method as HttpMethod,
+      headers: hop.headers,
+      body: hop.body,
+      signal: hop.signal,
+    });
+    const pairs: Array<[string, string]> = [];
+    res.headers.forEach((value, name) => {
+      if (name.toLowerCase() !== 'set-cookie') pairs.push([name, value]);
+    });
+    for (const c of res.headers.getSetCookie()) pairs.push(['set-cookie', c]);
+    const { headers, setCookies } = collectHeaders(pairs);
+    const stream = res.body;
+    return {
+      status: res.status,
+      headers,
+      setCookies,
+      body: stream as unknown as AsyncIterable<Uint8Array>,
+      discard: async () => {
+        await stream.cancel().catch(() => undefined);
+      },
+    };
+  }
+
+  async close(): Promise<void> {}
+}
