@@ -76,7 +76,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
       refunded: (m) => metricsRef.current?.refunded.inc(m / 1e6),
       taskEnded: (type, status) => metricsRef.current?.tasks.inc({ type, status }),
     });
-    const accounts = new AccountService(store, clock, releaser, config.maxSessionsPerAccount);
+    const accounts = new AccountService(store, clock, releaser, config.maxSessionsPerAccount, config.authCacheMs);
     const sessions = new SessionService(store, engines, billing, releaser, clock, logger, {
       maxSessionTimeoutSecs: config.maxSessionTimeoutSecs,
       maxSessionsOf: (a) => accounts.maxSessionsOf(a),

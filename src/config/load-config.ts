@@ -113,7 +113,7 @@ function parseSetting(s: Setting, raw: string, problems: string[]): unknown {
       if (secs === undefined) return fail('must be a duration such as 30, 30s, 5m, 24h');
       const checked = inRange(secs, 'duration (seconds)');
       if (checked === undefined) return undefined;
-      return s.key === 'sweepIntervalMs' || s.key === 'shutdownGraceMs' ? Math.round(secs * 1000) : Math.round(secs);
+      return s.key.endsWith('Ms') ? Math.round(secs * 1000) : Math.round(secs);
     }
     case 'url': {
       if (!/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(raw)) return fail('must start with sqlite: or postgres://');

@@ -31,6 +31,8 @@ export interface Config {
   maxBodyBytes: number;
   /** @default 10485760 */
   maxResponseBytes: number;
+  /** How long an authenticated key is remembered (changes from other processes apply within it). @default 1000 */
+  authCacheMs: number;
   /** @default 50 */
   rateLimitRps: number;
   /** @default 100 */
@@ -91,6 +93,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxRequestTimeoutSecs', env: 'BBRE_MAX_REQUEST_TIMEOUT', kind: 'duration', unit: 's', default: '120', min: 1, max: 3600, description: 'Maximum request / browser action timeout' },
   { key: 'maxBodyBytes', env: 'BBRE_MAX_BODY_BYTES', kind: 'int', default: '1048576', min: 1024, description: 'Maximum API request body' },
   { key: 'maxResponseBytes', env: 'BBRE_MAX_RESPONSE_BYTES', kind: 'int', default: '10485760', min: 1024, description: 'Target response body kept, then `truncated: true`' },
+  { key: 'authCacheMs', env: 'BBRE_AUTH_CACHE', kind: 'duration', unit: 's', default: '1', min: 0, max: 60, description: 'How long an authenticated API key is remembered; suspensions and revocations made by another process (the CLI, another node) apply within it (0 disables)' },
   { key: 'rateLimitRps', env: 'BBRE_RATE_LIMIT_RPS', kind: 'int', default: '50', min: 1, description: 'Token bucket refill per API key (requests per second)' },
   { key: 'rateLimitBurst', env: 'BBRE_RATE_LIMIT_BURST', kind: 'int', default: '100', min: 1, description: 'Token bucket size per API key' },
   { key: 'allowPrivateTargets', env: 'BBRE_ALLOW_PRIVATE_TARGETS', kind: 'bool', default: 'false', description: 'Allow loopback/private/link-local targets' },

@@ -68,8 +68,9 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   registerJsonBodyParser(app, deps.maxBodyBytes);
   registerErrorHandling(app, (path) => knownPaths.has(path) || knownPaths.has(path.replace(/\/$/, '')) || [...knownPaths].some((p) => p.includes(':') && new RegExp(`^${p.replace(/:[^/]+/g, '[^/]+')}$`).test(path)));
 
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
+    done();
   });
   registerAuth(app, {
     accounts: deps.accounts,
@@ -79,11 +80,12 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     now: deps.now,
     isDraining: deps.readiness.isDraining,
   });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     deps.metrics.httpRequests.inc({ route, status: String(reply.statusCode) });
     deps.metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
     req.log.info({ method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    done();
   });
 
   await app.register(sessionRoutes({ sessions: deps.sessions }));

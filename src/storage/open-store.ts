@@ -3,6 +3,7 @@ import { openPostgres } from './dialects/postgres.dialect.js';
 import { openSqlite } from './dialects/sqlite.dialect.js';
 import { buildMigrations, type DialectName } from './migrations/index.js';
 import type { Store } from './ports.js';
+import { kyselyReader, type RowReader } from './queries/hot-query.js';
 import { AccountQueries } from './queries/account.queries.js';
 import { BillingQueries } from './queries/billing.queries.js';
 import { SessionQueries } from './queries/session.queries.js';
@@ -48,9 +49,11 @@ class KyselyStore implements Store {
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: DialectName,
+    reader: RowReader,
+    private readonly beforeClose: () => void = () => {},
   ) {
-    this.accounts = new AccountQueries(db);
-    this.sessions = new SessionQueries(db);
+    this.accounts = new AccountQueries(db, reader);
+    this.sessions = new SessionQueries(db, reader);
     this.billing = new BillingQueries(db);
     this.tasks = new TaskQueries(db);
   }
@@ -60,7 +63,10 @@ class KyselyStore implements Store {
   }
 
   close(): Promise<void> {
-    this.closing ??= this.db.destroy();
+    this.closing ??= (async () => {
+      this.beforeClose();
+      await this.db.destroy();
+    })();
     return this.closing;
   }
 }
@@ -68,12 +74,14 @@ class KyselyStore implements Store {
 /** Opens the database named by `url`, applies pending migrations and returns the store. */
 export async function openStore(url: string, options: { poolSize?: number } = {}): Promise<Store & { db: Kysely<Database> }> {
   const dialect = dialectOf(url);
-  const db = dialect === 'sqlite' ? openSqlite(url) : await openPostgres(url, options.poolSize);
+  const sqlite = dialect === 'sqlite' ? openSqlite(url) : undefined;
+  const db = sqlite ? sqlite.db : await openPostgres(url, options.poolSize);
   try {
     await migrate(db, dialect);
   } catch (err) {
+    sqlite?.closeReader();
     await db.destroy();
     throw err;
   }
-  return new KyselyStore(db, dialect);
+  return new KyselyStore(db, dialect, sqlite?.reader ?? kyselyReader(db), () => sqlite?.closeReader());
 }

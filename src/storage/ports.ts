@@ -194,7 +194,8 @@ export interface AccountStore {
 export interface SessionStore {
   /** Expires due sessions, checks the active limit and the balance, charges the fee and inserts, atomically. */
   createSession(session: NewSession, feeMicros: number, limit: number, now: number): Promise<CreateSessionOutcome>;
-  getSession(accountId: string, id: string): Promise<SessionRecord | undefined>;
+  /** `withState: false` skips the engine state (status reads and lists do not need the cookie jar). */
+  getSession(accountId: string, id: string, options?: { withState?: boolean }): Promise<SessionRecord | undefined>;
   /** Ends an active session; returns undefined when it was not active (someone else ended it first). */
   endSession(accountId: string, id: string, reason: EndedReason, endedAt: number): Promise<SessionRecord | undefined>;
   listSessions(accountId: string, status: SessionStatus | undefined, limit: number, offset: number): Promise<Page<SessionRecord>>;

@@ -18,6 +18,17 @@ async function bbre(db: TestDatabase, ...args: string[]): Promise<{ stdout: stri
   }
 }
 
+/** Polls `read` until it returns `want` (or, without `want`, anything truthy) or 5 s pass; returns the last value. */
+async function eventually<T>(read: () => Promise<T>, want?: T): Promise<T> {
+  const deadline = Date.now() + 5000;
+  let value = await read();
+  while (Date.now() < deadline && (want === undefined ? !value : value !== want)) {
+    await new Promise((r) => setTimeout(r, 100));
+    value = await read();
+  }
+  return value;
+}
+
 describe.each(BACKENDS)('operator CLI (%s)', (backend) => {
   let db: TestDatabase;
   beforeAll(async () => {
@@ -55,14 +66,17 @@ describe.each(BACKENDS)('operator CLI (%s)', (backend) => {
       expect(balance.body.balance).toBe(3.75);
       const revoke = await bbre(db, 'key', 'revoke', out.apiKey.slice(0, 12), '--json');
       expect(revoke.code).toBe(0);
-      expect((await server.call('/account/balance', {}, out.apiKey)).body.error.code).toBe('INVALID_API_KEY');
+      // Another process changed the key: the server sees it within its auth cache TTL (1 s by default).
+      expect(await eventually(async () => (await server.call('/account/balance', {}, out.apiKey)).body.error?.code)).toBe('INVALID_API_KEY');
       expect((await server.call('/account/balance', {}, key2.apiKey)).status).toBe(200);
       const suspend = await bbre(db, 'account', 'suspend', accountId);
       expect(suspend.code).toBe(0);
-      expect((await server.call('/account/balance', {}, key2.apiKey)).body.error.code).toBe('ACCOUNT_SUSPENDED');
+      expect(await eventually(async () => (await server.call('/account/balance', {}, key2.apiKey)).body.error?.code)).toBe('ACCOUNT_SUSPENDED');
       await bbre(db, 'account', 'activate', accountId);
+      expect(await eventually(async () => (await server.call('/account/balance', {}, key2.apiKey)).status, 200)).toBe(200);
       const limits = JSON.parse((await bbre(db, 'account', 'limits', accountId, '--max-sessions', '1', '--json')).stdout);
       expect(limits.account.limits.maxSessions).toBe(1);
+      await eventually(async () => (await server.app.accounts.authenticate(key2.apiKey)).account.maxSessions, 1);
       expect((await server.call('/session/create', {}, key2.apiKey)).status).toBe(200);
       expect((await server.call('/session/create', {}, key2.apiKey)).body.error.code).toBe('SESSION_LIMIT_REACHED');
       const ledger = JSON.parse((await bbre(db, 'account', 'ledger', accountId, '--json')).stdout);

@@ -6,6 +6,7 @@ import type { AccountListRow, AccountRecord, ApiKeyRecord, LedgerEntryRecord, Pa
 import { microsToUsd, usdToMicros } from '../billing/money.js';
 import type { Clock } from '../clock.js';
 import type { SessionReleaser } from '../sessions/session-releaser.js';
+import { PrincipalCache } from './principal-cache.js';
 
 /** The authenticated caller of one API request. */
 export interface Principal {
@@ -31,17 +32,24 @@ export class AccountService {
   /** When each key's last_used_at was last written by this process (a write per request would be waste). */
   private readonly keyTouchedAt = new Map<string, number>();
 
+  private readonly principals: PrincipalCache;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly releaser: SessionReleaser,
     private readonly defaultMaxSessions: number,
-  ) {}
+    authCacheMs = 0,
+  ) {
+    this.principals = new PrincipalCache(authCacheMs);
+  }
 
   /** Contract §1.2: no key → 401; unknown/revoked → 403 INVALID_API_KEY; then the account's status. */
   async authenticate(rawKey: string | undefined): Promise<Principal> {
     if (rawKey === undefined || rawKey.trim() === '') throw new BbreError('API_KEY_REQUIRED', { details: { hint: 'Send your key in the x-api-key or apikey header' } });
     const keyHash = hashApiKey(rawKey.trim());
+    const cached = this.principals.get(keyHash);
+    if (cached) return cached;
     const found = await this.store.accounts.findKeyByHash(keyHash);
     // The lookup is by an indexed hash; the constant-time check of the stored digest guards against any
     // collation or index surprise, so only an exact digest match authenticates.
@@ -50,7 +58,9 @@ export class AccountService {
     if (account.status === 'suspended') throw new BbreError('ACCOUNT_SUSPENDED');
     if (account.status === 'inactive') throw new BbreError('ACCOUNT_INACTIVE');
     this.touchKey(key);
-    return { account, keyPrefix: key.prefix, keyHash };
+    const principal = { account, keyPrefix: key.prefix, keyHash };
+    this.principals.set(principal);
+    return principal;
   }
 
   private touchKey(key: ApiKeyRecord): void {
@@ -121,6 +131,7 @@ export class AccountService {
 
   async credit(id: string, amountUsd: number, note: string | null): Promise<{ account: AccountRecord; entry: LedgerEntryRecord }> {
     const out = await this.store.accounts.credit(id, usdToMicros(amountUsd), note, this.clock.now());
+    this.principals.evictAccount(id);
     if (out === 'not_found') throw new BbreError('ACCOUNT_NOT_FOUND', { details: { accountId: id } });
     if (out === 'below_zero') throw new BbreError('INVALID_REQUEST', { message: 'The adjustment would take the balance below 0.', details: { field: 'amount' } });
     return out;
@@ -130,6 +141,7 @@ export class AccountService {
   async setStatus(id: string, status: AccountStatus): Promise<AccountRecord> {
     const now = this.clock.now();
     const account = await this.store.accounts.setStatus(id, status, now);
+    this.principals.evictAccount(id);
     if (!account) throw new BbreError('ACCOUNT_NOT_FOUND', { details: { accountId: id } });
     if (status !== 'active') await this.releaser.release(await this.store.sessions.endAllForAccount(id, 'evicted', now));
     return account;
@@ -137,6 +149,7 @@ export class AccountService {
 
   async setLimits(id: string, limits: AccountLimits): Promise<AccountRecord> {
     const account = await this.store.accounts.setLimits(id, limits, this.clock.now());
+    this.principals.evictAccount(id);
     if (!account) throw new BbreError('ACCOUNT_NOT_FOUND', { details: { accountId: id } });
     return account;
   }
@@ -155,6 +168,7 @@ export class AccountService {
 
   async revokeKey(prefix: string): Promise<ApiKeyRecord> {
     const key = await this.store.accounts.revokeKey(prefix, this.clock.now());
+    this.principals.evictKey(prefix);
     if (!key) throw new BbreError('KEY_NOT_FOUND', { details: { prefix } });
     return key;
   }

@@ -110,8 +110,8 @@ export class SessionService {
   }
 
   /** Loads the caller's session and reconciles expiry (persisting it, releasing resources). */
-  async load(account: AccountRecord, sessionId: string): Promise<SessionRecord> {
-    const session = await this.store.sessions.getSession(account.id, sessionId);
+  async load(account: AccountRecord, sessionId: string, options: { withState?: boolean } = {}): Promise<SessionRecord> {
+    const session = await this.store.sessions.getSession(account.id, sessionId, options);
     if (!session) throw new BbreError('SESSION_NOT_FOUND');
     const now = this.clock.now();
     if (!isExpired(session, now)) return session;
@@ -125,11 +125,11 @@ export class SessionService {
   }
 
   async status(account: AccountRecord, sessionId: string): Promise<SessionView> {
-    return toSessionView(await this.load(account, sessionId));
+    return toSessionView(await this.load(account, sessionId, { withState: false }));
   }
 
   async close(account: AccountRecord, sessionId: string): Promise<SessionView> {
-    const session = await this.load(account, sessionId);
+    const session = await this.load(account, sessionId, { withState: false });
     if (session.status !== 'active') throw endedSessionError(session);
     const closed = await this.store.sessions.endSession(account.id, sessionId, 'closed', this.clock.now());
     if (!closed) {

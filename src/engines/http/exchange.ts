@@ -104,6 +104,11 @@ export async function runExchange(input: ExchangeInput): Promise<ExchangeOutput>
       headers = withCookie(headers, jar.cookieHeader(url));
 
       const res = await transport.send({ url, method, headers, body, signal });
+      if (input.viaProxy && res.status === 407) {
+        // Only a proxy answers 407 (RFC 9110 §15.5.8): it refused us, as a refused CONNECT tunnel reports.
+        await res.discard();
+        throw new TargetError('unreachable', 'The proxy could not be reached or refused the request.', 'proxy');
+      }
       jar.applySetCookie(res.setCookies, url);
       const location = typeof res.headers.location === 'string' ? res.headers.location : undefined;
       if (request.followRedirects && REDIRECT_STATUSES.has(res.status) && location && redirects.length < request.maxRedirects) {

@@ -5,6 +5,12 @@ import { collectHeaders, type HopRequest, type HopResponse, type Transport } fro
 /** impit's newest Chrome profile: its default is an old macOS Chrome, which contradicts our identity. */
 export const IMPIT_BROWSER: Browser = 'chrome151';
 
+/**
+ * The headers impit's Chrome impersonation adds on its own (with its Chrome 151 values) when a request lacks them.
+ * The hop's list is the whole identity: any of these it does not carry is sent empty, which impit drops.
+ */
+const IMPERSONATED_HEADERS = ['sec-ch-ua', 'sec-ch-ua-mobile', 'sec-ch-ua-platform', 'upgrade-insecure-requests', 'user-agent', 'accept', 'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-user', 'sec-fetch-dest', 'accept-encoding', 'accept-language', 'priority'];
+
 export function proxyUrl(proxy: ProxySpec | undefined): string | undefined {
   if (!proxy) return undefined;
   const cred = proxy.username !== undefined ? `${encodeURIComponent(proxy.username)}:${encodeURIComponent(proxy.password ?? '')}@` : '';
@@ -30,9 +36,11 @@ export class ImpitTransport implements Transport {
   }
 
   async send(hop: HopRequest): Promise<HopResponse> {
+    const present = new Set(hop.headers.map(([n]) => n.toLowerCase()));
+    const suppressed = IMPERSONATED_HEADERS.filter((n) => !present.has(n)).map((n): [string, string] => [n, '']);
     const res = await this.client.fetch(hop.url.toString(), {
       method: hop.method as HttpMethod,
-      headers: hop.headers,
+      headers: [...hop.headers, ...suppressed],
       body: hop.body,
       signal: hop.signal,
     });

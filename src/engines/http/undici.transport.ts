@@ -38,7 +38,10 @@ export class UndiciDispatchers {
     }
     const host = proxy.host.includes(':') ? `[${proxy.host}]` : proxy.host;
     if (proxy.protocol === 'socks5') {
-      return new Socks5ProxyAgent(`socks5://${host}:${proxy.port}`, { username: proxy.username, password: proxy.password, keepAliveTimeout: KEEP_ALIVE_MS, connect: tls as never });
+      // `connect` would replace the connector to the proxy itself; the target's TLS settings go in `requestTls`
+      // (read by undici's Socks5ProxyAgent, missing from its type declarations).
+      const options: Socks5ProxyAgent.Options & { requestTls: typeof tls } = { username: proxy.username, password: proxy.password, keepAliveTimeout: KEEP_ALIVE_MS, requestTls: tls };
+      return new Socks5ProxyAgent(`socks5://${host}:${proxy.port}`, options);
     }
     const token = proxy.username !== undefined ? `Basic ${Buffer.from(`${proxy.username}:${proxy.password ?? ''}`).toString('base64')}` : undefined;
     return new ProxyAgent({ uri: `${proxy.protocol}://${host}:${proxy.port}`, token, requestTls: tls, keepAliveTimeout: KEEP_ALIVE_MS });

@@ -50,7 +50,9 @@ export function identityHeaders(profile: Profile, sensibility: Sensibility, ctx:
   if (site === 'none' || site === 'same-origin' || site === 'same-site') list.push(['sec-fetch-user', '?1']);
   list.push(['sec-fetch-dest', 'document']);
   if (referrer) list.push(['referer', referrer.toString()]);
-  list.push(['accept-encoding', 'gzip, deflate, br, zstd'], ['accept-language', acceptLanguage], ['priority', 'u=0, i']);
+  list.push(['accept-encoding', 'gzip, deflate, br, zstd'], ['accept-language', acceptLanguage]);
+  // Chromium speaks HTTP/2 only over TLS and sends no Priority header on HTTP/1.1 (plain http: targets).
+  if (ctx.target.protocol === 'https:') list.push(['priority', 'u=0, i']);
   // Profile header overrides not already placed keep their relative order after the browser's own.
   const placed = new Set(list.map(([n]) => n));
   for (const [name, value] of Object.entries(h)) if (!placed.has(name)) list.push([name, value]);

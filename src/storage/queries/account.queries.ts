@@ -2,12 +2,12 @@ import { sql, type Kysely } from 'kysely';
 import type { AccountStatus } from '../../contract/types.js';
 import type { AccountListRow, AccountRecord, AccountStore, ApiKeyRecord, LedgerEntryRecord, Page } from '../ports.js';
 import type { Database } from '../schema.js';
-import { HotQuery } from './hot-query.js';
+import { HotQuery, type RowReader } from './hot-query.js';
 import { toAccount, toApiKey, toLedgerEntry } from './mappers.js';
 
-function keyByHashQuery(db: Kysely<Database>) {
+function keyByHashQuery(db: Kysely<Database>, read: RowReader) {
   return new HotQuery(
-    db,
+    read,
     (hash: string) =>
       db
         .selectFrom('api_keys')
@@ -38,8 +38,11 @@ function keyByHashQuery(db: Kysely<Database>) {
 export class AccountQueries implements AccountStore {
   private readonly keyByHash: ReturnType<typeof keyByHashQuery>;
 
-  constructor(private readonly db: Kysely<Database>) {
-    this.keyByHash = keyByHashQuery(db);
+  constructor(
+    private readonly db: Kysely<Database>,
+    read: RowReader,
+  ) {
+    this.keyByHash = keyByHashQuery(db, read);
   }
 
   async createAccount(account: AccountRecord, key: { prefix: string; hash: string }, now: number): Promise<void> {

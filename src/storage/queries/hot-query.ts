@@ -1,5 +1,13 @@
 import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 
+/** Runs one compiled read and returns its first row. */
+export type RowReader = (sql: string, parameters: readonly unknown[]) => Promise<unknown>;
+
+/** The default reader: through Kysely's own connection handling. */
+export function kyselyReader(db: Kysely<any>): RowReader {
+  return async (sql, parameters) => (await db.executeQuery(CompiledQuery.raw(sql, [...parameters]))).rows[0];
+}
+
 /**
  * A query on the hot path (every authenticated request), built and compiled once. Kysely otherwise rebuilds
  * and recompiles the same SQL on every call, which costs more than the keyed read itself. The builder is
@@ -9,7 +17,7 @@ export class HotQuery<Args extends unknown[], Row> {
   private readonly sql: string;
 
   constructor(
-    private readonly db: Kysely<any>,
+    private readonly read: RowReader,
     build: (...args: Args) => Compilable<Row>,
     placeholders: Args,
   ) {
@@ -24,7 +32,6 @@ export class HotQuery<Args extends unknown[], Row> {
   }
 
   async first(...args: Args): Promise<Row | undefined> {
-    const res = await this.db.executeQuery<Row>(CompiledQuery.raw(this.sql, args));
-    return res.rows[0];
+    return (await this.read(this.sql, args)) as Row | undefined;
   }
 }

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { EndedReason, SessionStatus } from '../../contract/types.js';
 import type { CreateSessionOutcome, EndedSessionRef, NewSession, Page, SessionRecord, SessionStore } from '../ports.js';
 import type { Database } from '../schema.js';
-import { HotQuery } from './hot-query.js';
+import { HotQuery, type RowReader } from './hot-query.js';
 import { toEndedRef, toJson, toSession } from './mappers.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -20,19 +20,51 @@ async function expireDueFor(db: Db, accountId: string, now: number): Promise<End
   return rows.map(toEndedRef);
 }
 
-function sessionByIdQuery(db: Kysely<Database>) {
+function sessionByIdQuery(db: Kysely<Database>, read: RowReader) {
   return new HotQuery(
-    db,
+    read,
     (id: string, accountId: string) => db.selectFrom('sessions').selectAll().where('id', '=', id).where('account_id', '=', accountId),
+    ['id', 'account'],
+  );
+}
+
+/** Every column but the engine state (a cookie jar can be large): what status reads and lists need. */
+const SUMMARY_COLUMNS = [
+  'id',
+  'account_id',
+  'status',
+  'mode',
+  'sensibility',
+  'timeout_secs',
+  'request_count',
+  'total_charged_micros',
+  'expires_at',
+  'created_at',
+  'ended_at',
+  'ended_reason',
+  'profile_json',
+  'proxy_json',
+  'max_cost_micros',
+] as const;
+
+function sessionSummaryByIdQuery(db: Kysely<Database>, read: RowReader) {
+  return new HotQuery(
+    read,
+    (id: string, accountId: string) => db.selectFrom('sessions').select(SUMMARY_COLUMNS).where('id', '=', id).where('account_id', '=', accountId),
     ['id', 'account'],
   );
 }
 
 export class SessionQueries implements SessionStore {
   private readonly sessionById: ReturnType<typeof sessionByIdQuery>;
+  private readonly sessionSummaryById: ReturnType<typeof sessionSummaryByIdQuery>;
 
-  constructor(private readonly db: Kysely<Database>) {
-    this.sessionById = sessionByIdQuery(db);
+  constructor(
+    private readonly db: Kysely<Database>,
+    read: RowReader,
+  ) {
+    this.sessionById = sessionByIdQuery(db, read);
+    this.sessionSummaryById = sessionSummaryByIdQuery(db, read);
   }
 
   async createSession(s: NewSession, feeMicros: number, limit: number, now: number): Promise<CreateSessionOutcome> {
@@ -129,9 +161,9 @@ export class SessionQueries implements SessionStore {
   }
 
 
-  async getSession(accountId: string, id: string): Promise<SessionRecord | undefined> {
-    const row = await this.sessionById.first(id, accountId);
-    return row && toSession(row);
+  async getSession(accountId: string, id: string, options: { withState?: boolean } = {}): Promise<SessionRecord | undefined> {
+    const row = options.withState === false ? await this.sessionSummaryById.first(id, accountId) : await this.sessionById.first(id, accountId);
+    return row && toSession({ state_json: null, ...row });
   }
 
   async endSession(accountId: string, id: string, reason: EndedReason, endedAt: number): Promise<SessionRecord | undefined> {
@@ -149,9 +181,9 @@ export class SessionQueries implements SessionStore {
   async listSessions(accountId: string, status: SessionStatus | undefined, limit: number, offset: number): Promise<Page<SessionRecord>> {
     let q = this.db.selectFrom('sessions').where('account_id', '=', accountId);
     if (status) q = q.where('status', '=', status);
-    const rows = await q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute();
+    const rows = await q.select(SUMMARY_COLUMNS).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute();
     const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    return { items: rows.map(toSession), total: Number(total.n) };
+    return { items: rows.map((r) => toSession({ ...r, state_json: null })), total: Number(total.n) };
   }
 
   expireDueForAccount(accountId: string, now: number): Promise<EndedSessionRef[]> {

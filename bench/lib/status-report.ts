@@ -1,0 +1,138 @@
+import type { CpuShare } from './cpu-usage.js';
+import type { MachineInfo } from './machine.js';
+import { markdownTable } from './markdown.js';
+import { PLAN, QUIET, TARGETS, type BackendResult, type MeasuredPhase } from './status-plan.js';
+
+/** Renders the BENCHMARKS.md section of bench/status.ts from measured results only. */
+
+interface Verdict {
+  ratio: number;
+  ratioPass: boolean;
+  fixedP99Ms: number;
+  p99Pass: boolean;
+  fixedFailures: number;
+}
+
+function evaluate(r: BackendResult): Verdict {
+  const ratio = r.statusMax.requestsPerSec / r.trivial.requestsPerSec;
+  const fixedP99Ms = r.statusFixed.latencyMs.p99;
+  return {
+    ratio,
+    ratioPass: ratio >= TARGETS.minThroughputRatio,
+    fixedP99Ms,
+    p99Pass: fixedP99Ms <= TARGETS.maxP99AtFixedRateMs,
+    fixedFailures: r.statusFixed.errors + r.statusFixed.non2xx,
+  };
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => n.toFixed(2);
+const passFail = (pass: boolean) => (pass ? '**PASS**' : '**FAIL**');
+const percent = (share: CpuShare | undefined) => (share === undefined ? 'n/a' : `${Math.round(share.percentOfCore)} %`);
+const loadOf = (r: MeasuredPhase) => (r.spec.overallRate === undefined ? 'max' : `${int(r.spec.overallRate)} req/s`);
+const routeOf = (r: MeasuredPhase) => r.spec.title.split(',')[0]!;
+
+/** Server CPU time per completed request: independent of who the bottleneck was. */
+function serverCpuPerRequestUs(r: MeasuredPhase): number | undefined {
+  return r.cpu.server === undefined || r.totalRequests === 0 ? undefined : (r.cpu.server.cpuMs * 1000) / r.totalRequests;
+}
+
+function latencyTable(phases: MeasuredPhase[]): string {
+  return markdownTable(
+    ['Route', 'Load', 'Conns', 'Duration', 'Requests', 'Req/s', 'p50 ms', 'p99 ms', 'max ms', 'autocannon p50 / p99 ms', 'Errors', 'Non-2xx'],
+    phases.map((r) => [
+      routeOf(r),
+      loadOf(r),
+      String(r.spec.connections),
+      `${r.durationSecs.toFixed(1)} s`,
+      int(r.totalRequests),
+      int(r.requestsPerSec),
+      ms(r.latencyMs.p50),
+      ms(r.latencyMs.p99),
+      ms(r.latencyMs.max),
+      `${r.autocannonLatencyMs.p50} / ${r.autocannonLatencyMs.p99}`,
+      String(r.errors),
+      String(r.non2xx),
+    ]),
+  );
+}
+
+function cpuTable(phases: MeasuredPhase[], databaseLabel: string | undefined): string {
+  const headers = ['Route', 'Load', 'Server CPU', 'Server CPU µs / request', 'Load generator CPU', ...(databaseLabel ? [`${databaseLabel} CPU`] : []), 'Other load', 'Attempts'];
+  const rows = phases.map((r) => {
+    const perRequest = serverCpuPerRequestUs(r);
+    return [
+      routeOf(r),
+      loadOf(r),
+      percent(r.cpu.server),
+      perRequest === undefined ? 'n/a' : int(perRequest),
+      percent(r.cpu.generator),
+      ...(databaseLabel ? [percent(r.cpu.database)] : []),
+      `${percent(r.cpu.other)}${r.disturbed ? ' ⚠' : ''}`,
+      String(r.attempts),
+    ];
+  });
+  return markdownTable(headers, rows);
+}
+
+function findings(r: BackendResult, v: Verdict): string {
+  const trivialUs = serverCpuPerRequestUs(r.trivial);
+  const statusUs = serverCpuPerRequestUs(r.statusMax);
+  const phases = [r.trivial, r.statusMax, r.statusFixed];
+  return [
+    `- Throughput ratio status / trivial: **${(v.ratio * 100).toFixed(1)} %** (${int(r.statusMax.requestsPerSec)} / ${int(r.trivial.requestsPerSec)} req/s); target ≥ ${TARGETS.minThroughputRatio * 100} %: ${passFail(v.ratioPass)}.`,
+    `- p99 at ${int(PLAN.fixedRate)} req/s: **${ms(v.fixedP99Ms)} ms** (achieved ${int(r.statusFixed.requestsPerSec)} req/s, ${v.fixedFailures} errors + non-2xx); target ≤ ${TARGETS.maxP99AtFixedRateMs} ms: ${passFail(v.p99Pass)}.`,
+    ...(trivialUs !== undefined && statusUs !== undefined
+      ? [`- Server CPU per request: status ${int(statusUs)} µs vs trivial ${int(trivialUs)} µs (${(statusUs / trivialUs).toFixed(1)}×).`]
+      : []),
+    `- At the fixed rate, the responses of each second arrived within a median window of ${int(r.statusFixed.medianBusyMsPerSecond)} ms (see the pacing note).`,
+    ...phases.filter((p) => p.non2xx > 0).map((p) => `- ${p.spec.title}: status codes ${JSON.stringify(p.statusCodes)}.`),
+    ...phases.filter((p) => p.disturbed).map((p) => `- ⚠ ${p.spec.title}: other programs used ${percent(p.cpu.other)} of a core even on attempt ${p.attempts}; its numbers are low.`),
+  ].join('\n');
+}
+
+function renderBackend(r: BackendResult): string {
+  const phases = [r.trivial, r.statusMax, r.statusFixed];
+  const databaseLabel = r.database.processCommand === undefined ? undefined : r.database.label;
+  return [`### ${r.database.label}`, `${r.database.description}.`, latencyTable(phases), cpuTable(phases, databaseLabel), findings(r, evaluate(r))].join('\n\n');
+}
+
+function renderSummary(results: BackendResult[]): string {
+  const rows = results.map((r) => {
+    const v = evaluate(r);
+    return [r.database.label, `${(v.ratio * 100).toFixed(1)} %`, passFail(v.ratioPass), `${ms(v.fixedP99Ms)} ms`, passFail(v.p99Pass), String(v.fixedFailures)];
+  });
+  return markdownTable(
+    ['Backend', 'status / trivial req/s', `≥ ${TARGETS.minThroughputRatio * 100} %`, `p99 @ ${int(PLAN.fixedRate)} req/s`, `≤ ${TARGETS.maxP99AtFixedRateMs} ms`, 'errors + non-2xx @ fixed rate'],
+    rows,
+  );
+}
+
+function renderNotes(machine: MachineInfo): string {
+  return [
+    '**Notes**',
+    '',
+    `- The machine has ${machine.cpuCount} CPUs. autocannon runs in the benchmark's own process and the server in another (and PostgreSQL in its own processes), so load generator, server and database compete for the same cores; the absolute req/s are a lower bound for a dedicated server.`,
+    `- CPU columns are percentages of one core, from /proc: the server process (all its threads), this process (autocannon), every \`postgres\` process (other clients of that PostgreSQL included), and the rest of the machine ("Other load", steal time included). A server near 100 % is the bottleneck (Node runs the routes on one thread); a load generator near 100 % means autocannon limited the req/s. "Server CPU µs / request" does not depend on who the bottleneck was, so it is the fairest comparison of the two routes.`,
+    `- Shared machine: each measured phase first waits up to ${QUIET.maxWaitMs / 1000} s for other programs to use less than ${QUIET.maxPercentBeforePhase} % of a core, and is run again (at most ${PLAN.maxAttempts} attempts) when they used more than ${QUIET.maxPercentDuringPhase} % during it; "Attempts" counts the runs, ⚠ marks a phase that never got a quiet machine.`,
+    '- "p50 / p99 / max ms" are exact percentiles (nearest rank) over the timing autocannon takes of every 2xx response, in fractional milliseconds. The "autocannon" column is its own histogram: whole milliseconds, and at a fixed rate it adds coordinated-omission samples assuming 1 ms between requests (`Math.ceil(1 / rate)` with a per-second rate), which inflates its percentiles; it is shown for reference, the verdicts use the exact values.',
+    `- Pacing: autocannon's \`overallRate\` gives each connection a per-second budget (${int(PLAN.fixedRate)} / ${PLAN.fixedRateConnections} connections) that it spends back to back at the start of each second, then idles. The fixed-rate phase is therefore ${PLAN.fixedRateConnections}-way concurrent bursts, not evenly spaced arrivals; its latencies are pessimistic compared with evenly spaced traffic at the same rate.`,
+    `- Each max phase follows a ${PLAN.warmUpSecs} s unrecorded warm-up on the same route; the fixed-rate phase follows the status max phase. The account's rate limit is raised to 1,000,000 req/s (burst 1,000,000) through the CLI, and the session is opened with a ${int(PLAN.sessionTimeoutSecs)} s timeout so it stays active throughout. The server logs at \`warn\`.`,
+  ].join('\n');
+}
+
+/** The section body (without its heading). */
+export function renderStatusSection(command: string, machine: MachineInfo, results: BackendResult[]): string {
+  return [
+    `Command: \`${command}\``,
+    [
+      `- Date: ${new Date().toISOString()}`,
+      `- Machine: ${machine.cpuCount} CPUs (\`nproc\`), ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, ${machine.os}`,
+      `- Node ${machine.node}; code at ${machine.revision}`,
+      `- Targets: status throughput ≥ ${TARGETS.minThroughputRatio * 100} % of the trivial route; p99 ≤ ${TARGETS.maxP99AtFixedRateMs} ms at ${int(PLAN.fixedRate)} req/s`,
+    ].join('\n'),
+    renderSummary(results),
+    ...results.map(renderBackend),
+    renderNotes(machine),
+  ].join('\n\n');
+}

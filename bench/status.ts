@@ -1,0 +1,163 @@
+/**
+ * Benchmark: POST /session/status against the trivial GET /health, on the real server started as a child process.
+ *
+ *   npm run bench:status            # SQLite
+ *   npm run bench:status -- --pg    # SQLite, then PostgreSQL on 127.0.0.1:5432
+ *
+ * Prints a markdown section and writes it into BENCHMARKS.md ("## POST /session/status vs trivial route").
+ * Bounded: every phase has a fixed duration, a watchdog ends the run, and the server is always killed.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { assertSessionActive, createSession } from './lib/bbre-api.js';
+import { freshPostgresSchema, freshSqlite, type BenchDatabase } from './lib/bench-database.js';
+import { bbreEnv } from './lib/child-env.js';
+import { runLoadPhase, type LoadSpec, type PhaseResult } from './lib/load-phase.js';
+import { describeMachine } from './lib/machine.js';
+import { upsertSection } from './lib/markdown.js';
+import { createUnthrottledAccount } from './lib/operator-cli.js';
+import { waitForQuietMachine } from './lib/quiet-machine.js';
+import { killAllChildrenNow, startServer, type RunningServer } from './lib/server-process.js';
+import { PLAN, QUIET, type BackendResult, type MeasuredPhase } from './lib/status-plan.js';
+import { renderStatusSection } from './lib/status-report.js';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SECTION_HEADING = '## POST /session/status vs trivial route';
+
+/** A --pg run takes about 1.5 minutes, 8 at worst with every quiet wait and retry; beyond that it is a hang. */
+const WATCHDOG_MS = 10 * 60_000;
+
+const log = (message: string) => process.stderr.write(`[bench:status] ${message}\n`);
+
+function describePhase(r: PhaseResult): string {
+  const other = r.cpu.other === undefined ? '' : `, other load ${Math.round(r.cpu.other.percentOfCore)} % of a core`;
+  return `${r.spec.title}: ${Math.round(r.requestsPerSec)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms, errors ${r.errors}, non-2xx ${r.non2xx}${other}`;
+}
+
+/** Starts a phase on a quiet machine when possible; the report shows what else ran during each phase anyway. */
+async function settle(): Promise<void> {
+  const busy = await waitForQuietMachine(QUIET.maxWaitMs, QUIET.maxPercentBeforePhase);
+  if (busy !== undefined && busy > QUIET.maxPercentBeforePhase) log(`machine still busy (${Math.round(busy)} % of a core used by other programs), measuring anyway`);
+}
+
+/** Runs a phase, again (up to PLAN.maxAttempts) when other programs took a noticeable share of the CPUs during it. */
+async function measure(server: RunningServer, spec: LoadSpec): Promise<MeasuredPhase> {
+  for (let attempt = 1; ; attempt++) {
+    await settle();
+    const result = await runLoadPhase(spec);
+    log(describePhase(result));
+    server.assertRunning();
+    const disturbed = (result.cpu.other?.percentOfCore ?? 0) > QUIET.maxPercentDuringPhase;
+    if (!disturbed || attempt === PLAN.maxAttempts) return { ...result, attempts: attempt, disturbed };
+    log('other programs were busy during the phase: running it again');
+  }
+}
+
+/** A short unrecorded run first: JIT, SQLite page cache and the PostgreSQL pool are warm when measuring starts. */
+async function warmThenMeasure(server: RunningServer, spec: LoadSpec): Promise<MeasuredPhase> {
+  await runLoadPhase({ ...spec, title: `${spec.title} warm-up`, durationSecs: PLAN.warmUpSecs });
+  server.assertRunning();
+  return measure(server, spec);
+}
+
+async function runPhases(server: RunningServer, database: BenchDatabase, apiKey: string, sessionId: string): Promise<BackendResult> {
+  const accounting = { serverPid: server.pid, databaseCommand: database.processCommand };
+  const trivial = await warmThenMeasure(server, {
+    title: 'GET /health, max',
+    url: `${server.baseUrl}/health`,
+    method: 'GET',
+    connections: PLAN.maxConnections,
+    durationSecs: PLAN.maxPhaseSecs,
+    ...accounting,
+  });
+  const statusSpec: LoadSpec = {
+    title: 'POST /session/status, max',
+    url: `${server.baseUrl}/session/status`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+    body: JSON.stringify({ sessionId }),
+    connections: PLAN.maxConnections,
+    durationSecs: PLAN.maxPhaseSecs,
+    ...accounting,
+  };
+  const statusMax = await warmThenMeasure(server, statusSpec);
+  // The max phase just ran the same route, so the fixed-rate phase needs no warm-up of its own.
+  const statusFixed = await measure(server, {
+    ...statusSpec,
+    title: `POST /session/status, ${PLAN.fixedRate.toLocaleString('en-US')} req/s`,
+    connections: PLAN.fixedRateConnections,
+    durationSecs: PLAN.fixedRateSecs,
+    overallRate: PLAN.fixedRate,
+  });
+  return { database, trivial, statusMax, statusFixed };
+}
+
+/** One backend, start to finish: server, account through the CLI, one session, the three phases; server always stopped. */
+async function measureBackend(database: BenchDatabase): Promise<BackendResult> {
+  log(`${database.label}: starting the server`);
+  const env = bbreEnv({ BBRE_DATABASE_URL: database.url, BBRE_LOG_LEVEL: 'warn' });
+  const server = await startServer(REPO_ROOT, { ...env, BBRE_MAX_SESSION_TIMEOUT: String(PLAN.sessionTimeoutSecs) });
+  try {
+    const account = await createUnthrottledAccount(REPO_ROOT, env, 'bench');
+    const sessionId = await createSession(server.baseUrl, account.apiKey, PLAN.sessionTimeoutSecs);
+    await assertSessionActive(server.baseUrl, account.apiKey, sessionId);
+    log(`${database.label}: server pid ${server.pid} at ${server.baseUrl}, session ${sessionId}`);
+    return await runPhases(server, database, account.apiKey, sessionId);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** The command as the operator typed it, so the section says exactly how to reproduce it. */
+function invocation(args: string[]): string {
+  const suffix = args.length > 0 ? ` ${args.join(' ')}` : '';
+  return process.env.npm_lifecycle_event === 'bench:status' ? `npm run bench:status${suffix ? ` --${suffix}` : ''}` : `npx tsx bench/status.ts${suffix}`;
+}
+
+/** Children must not outlive this process, whatever way it ends. */
+function installSafetyNets(): void {
+  const watchdog = setTimeout(() => {
+    log(`watchdog: no result after ${WATCHDOG_MS / 1000} s, killing the server and exiting`);
+    killAllChildrenNow();
+    process.exit(1);
+  }, WATCHDOG_MS);
+  // The watchdog bounds the run; it must not be what keeps a finished run alive.
+  watchdog.unref();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killAllChildrenNow();
+      process.exit(130);
+    });
+  }
+  process.on('exit', killAllChildrenNow);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const { values } = parseArgs({ args, options: { pg: { type: 'boolean', default: false } }, strict: true });
+  installSafetyNets();
+  const openers: Array<() => Promise<BenchDatabase>> = [freshSqlite, ...(values.pg ? [freshPostgresSchema] : [])];
+  const results: BackendResult[] = [];
+  for (const open of openers) {
+    const database = await open();
+    try {
+      results.push(await measureBackend(database));
+    } finally {
+      await database.cleanup();
+    }
+  }
+  const section = renderStatusSection(invocation(args), describeMachine(REPO_ROOT), results);
+  process.stdout.write(`${SECTION_HEADING}\n\n${section}\n`);
+  await upsertSection(join(REPO_ROOT, 'BENCHMARKS.md'), SECTION_HEADING, section);
+  log('BENCHMARKS.md updated');
+}
+
+main().then(
+  // Explicit exit: a lingering keep-alive socket must not keep a finished benchmark running.
+  () => process.exit(0),
+  (err: unknown) => {
+    log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  },
+);
