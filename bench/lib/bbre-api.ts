@@ -16,9 +16,14 @@ function sessionOf(json: unknown): { id?: unknown; status?: unknown } | undefine
   return (json as { session?: { id?: unknown; status?: unknown } } | null)?.session;
 }
 
-/** Opens a passive session that outlives the whole run (the server's clamp is raised to match, see status.ts). */
-export async function createSession(baseUrl: string, apiKey: string, timeoutSecs: number): Promise<string> {
-  const { status, json } = await postJson(baseUrl, '/session/create', apiKey, { timeout: timeoutSecs });
+export interface SessionOptions {
+  mode?: 'passive' | 'adaptive';
+  sensibility?: 'low' | 'medium' | 'high';
+}
+
+/** Opens a session that outlives the whole run (the server's clamp is raised to match, see status.ts). */
+export async function createSession(baseUrl: string, apiKey: string, timeoutSecs: number, options: SessionOptions = {}): Promise<string> {
+  const { status, json } = await postJson(baseUrl, '/session/create', apiKey, { ...options, timeout: timeoutSecs });
   const id = sessionOf(json)?.id;
   if (status !== 200 || typeof id !== 'string') throw new Error(`POST /session/create answered ${status}: ${JSON.stringify(json)}`);
   return id;
@@ -31,4 +36,12 @@ export async function assertSessionActive(baseUrl: string, apiKey: string, sessi
   if (status !== 200 || session?.id !== sessionId || session.status !== 'active') {
     throw new Error(`POST /session/status answered ${status}: ${JSON.stringify(json)}`);
   }
+}
+
+/** One POST /session/request; returns the target's status code and body as BBRE reports them. */
+export async function sessionRequest(baseUrl: string, apiKey: string, sessionId: string, url: string): Promise<{ statusCode: unknown; body: unknown }> {
+  const { status, json } = await postJson(baseUrl, '/session/request', apiKey, { sessionId, url, method: 'GET' });
+  const data = (json as { data?: { statusCode?: unknown; body?: unknown } } | null)?.data;
+  if (status !== 200 || data === undefined) throw new Error(`POST /session/request answered ${status}: ${JSON.stringify(json).slice(0, 500)}`);
+  return { statusCode: data.statusCode, body: data.body };
 }

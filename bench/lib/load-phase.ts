@@ -50,7 +50,8 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
-function summarise(latencies: number[]): LatencySummary {
+/** Exact nearest-rank p50 / p99 / max of a list of latencies in milliseconds. */
+export function summarise(latencies: number[]): LatencySummary {
   const sorted = Float64Array.from(latencies).sort();
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN };
 }

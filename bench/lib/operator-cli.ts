@@ -22,10 +22,10 @@ async function bbreJson(repoRoot: string, env: Record<string, string>, args: str
 /**
  * Creates an account through the operator CLI (the path operators use, against the same database as the server)
  * and lifts its rate limit far above anything a single load generator can send, so the token bucket never
- * shapes the measurement.
+ * shapes the measurement. Routes that charge per request need a `balanceUsd` that outlasts the run.
  */
-export async function createUnthrottledAccount(repoRoot: string, env: Record<string, string>, name: string): Promise<BenchAccount> {
-  const created = (await bbreJson(repoRoot, env, ['account', 'create', '--name', name, '--balance', '10'])) as { account?: { id?: unknown }; apiKey?: unknown };
+export async function createUnthrottledAccount(repoRoot: string, env: Record<string, string>, name: string, balanceUsd = 10): Promise<BenchAccount> {
+  const created = (await bbreJson(repoRoot, env, ['account', 'create', '--name', name, '--balance', String(balanceUsd)])) as { account?: { id?: unknown }; apiKey?: unknown };
   const accountId = created.account?.id;
   const apiKey = created.apiKey;
   if (typeof accountId !== 'string' || typeof apiKey !== 'string') throw new Error(`unexpected output of account create: ${JSON.stringify(created)}`);

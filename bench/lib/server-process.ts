@@ -27,6 +27,12 @@ export function killAllChildrenNow(): void {
   for (const child of liveChildren) child.kill('SIGKILL');
 }
 
+/** Puts another child (a target site, a browser) under the same last-resort cleanup until it exits. */
+export function trackChild(child: ChildProcess): void {
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+}
+
 /** Asks the OS for a free port; the tiny window before the server binds it is acceptable for a benchmark. */
 export async function findFreePort(): Promise<number> {
   const probe = createServer();

@@ -40,8 +40,11 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Kysely<D
         oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle client losing its connection (database restart) must not crash the process; the next query reconnects.
+  // A client losing its connection (database restart, failover, terminated backend) must not crash the process:
+  // idle clients report on the pool, clients in use on themselves; the query in flight still rejects, and the
+  // pool replaces the client on the next checkout.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await sql`select 1`.execute(db);
   return db;
