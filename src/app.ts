@@ -10,11 +10,16 @@ import { SessionReleaser } from './domain/sessions/session-releaser.js';
 import { SessionService } from './domain/sessions/session.service.js';
 import { SessionSweeper } from './domain/sessions/session-sweeper.js';
 import { InFlightWork } from './domain/requests/in-flight.js';
+import { BrowserActionService } from './domain/requests/browser-action.service.js';
+import { SessionQueues } from './domain/requests/session-queues.js';
 import { SessionRequestService } from './domain/requests/session-request.service.js';
 import { HistoryService } from './domain/tasks/history.service.js';
 import { RequestService } from './domain/tasks/request.service.js';
 import { TaskRunner } from './domain/tasks/task-runner.js';
 import type { SessionEngine } from './engines/engine.js';
+import { AdaptiveEngine } from './engines/adaptive/adaptive.engine.js';
+import { BrowserPool } from './engines/adaptive/browser-pool.js';
+import { findChromium } from './engines/adaptive/chromium.js';
 import { PassiveEngine } from './engines/passive/passive.engine.js';
 import { EngineRegistry } from './engines/registry.js';
 import { Metrics } from './http/metrics.js';
@@ -67,7 +72,17 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
   let closing: Promise<void> | undefined;
   try {
     const policy = createTargetPolicy(config.allowPrivateTargets);
-    const engines = new EngineRegistry(overrides.engines ?? [new PassiveEngine({ policy, maxResponseBytes: config.maxResponseBytes })]);
+    const onEngineLog = (event: string, data: Record<string, unknown>) => logger.info({ engine: 'adaptive', event, ...data }, 'browser pool');
+    const pool = new BrowserPool({
+      executablePath: findChromium(config.chromiumPath),
+      maxContexts: config.maxBrowserContexts,
+      retireAfterContexts: config.browserRetireAfter,
+      maxWaitMs: config.browserQueueWaitMs,
+      killTimeoutMs: 5000,
+      onLog: onEngineLog,
+    });
+    const adaptive = new AdaptiveEngine({ pool, policy, maxResponseBytes: config.maxResponseBytes, onLog: onEngineLog });
+    const engines = new EngineRegistry(overrides.engines ?? [new PassiveEngine({ policy, maxResponseBytes: config.maxResponseBytes }), adaptive]);
     const inFlight = new InFlightWork();
     const releaser = new SessionReleaser(engines, inFlight, logger);
     const metricsRef: { current?: Metrics } = {};
@@ -82,13 +97,19 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
       maxSessionsOf: (a) => accounts.maxSessionsOf(a),
     });
     const history = new HistoryService(store.tasks);
-    const sessionRequests = new SessionRequestService(sessions, engines, billing, policy, inFlight);
+    const queues = new SessionQueues();
+    const sessionRequests = new SessionRequestService(sessions, engines, billing, policy, inFlight, queues);
+    const browserActions = new BrowserActionService(sessions, engines, billing, inFlight, queues);
+    // A context that died under its session (browser crash) ends the session honestly.
+    adaptive.onSessionLost = (sessionId, accountId) => {
+      void sessions.endLost(accountId, sessionId).catch((err: unknown) => logger.warn({ err, sessionId }, 'ending a crashed session failed'));
+    };
     const runner = new TaskRunner({ concurrency: config.taskConcurrency, maxQueue: config.maxQueue });
     const requests = new RequestService(engines, billing, store.tasks, runner, policy, clock);
     const sweeper = new SessionSweeper(store, releaser, clock, logger, { intervalMs: config.sweepIntervalMs, sessionRetentionMs: config.sessionRetentionSecs * 1000 });
     const metrics = new Metrics({
       activeSessionsByMode: () => store.sessions.countActiveByMode(),
-      browserContexts: () => ({}),
+      browserContexts: () => adaptive.contextStates(),
     });
     metricsRef.current = metrics;
 
@@ -100,6 +121,10 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
       clock.now() + config.taskRetentionSecs * 1000,
     );
     if (recovered > 0) logger.warn({ recovered }, 'refunded tasks interrupted by a restart');
+    // Contract §4.1: adaptive sessions do not survive a restart (their browser context is gone).
+    const orphaned = await store.sessions.endAllOfMode('adaptive', 'evicted', clock.now());
+    if (orphaned > 0) logger.warn({ orphaned }, 'ended adaptive sessions orphaned by a restart');
+    if (config.browserPrewarm) void pool.warm({ driver: 'playwright', stealth: true, acceptLanguage: 'en-US,en' });
 
     const http = await buildHttpServer({
       logger,
@@ -108,6 +133,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
       history,
       sessionRequests,
       requests,
+      browserActions,
       maxRequestTimeoutSecs: config.maxRequestTimeoutSecs,
       metrics,
       version: VERSION,
@@ -118,7 +144,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
       now: () => clock.now(),
       readiness: {
         database: () => store.ping(),
-        browserPool: () => ({ state: 'unavailable', available: 0, busy: 0, max: config.maxBrowserContexts }),
+        browserPool: () => pool.status(),
         isDraining: () => draining,
       },
     });

@@ -45,6 +45,12 @@ export interface Config {
   taskConcurrency: number;
   /** @default 8 */
   maxBrowserContexts: number;
+  /** A browser process is replaced after serving this many contexts. @default 100 */
+  browserRetireAfter: number;
+  /** How long a new adaptive session waits for a free context before 503. @default 10000 */
+  browserQueueWaitMs: number;
+  /** Launch a browser at start so the first adaptive session does not wait for it. @default true */
+  browserPrewarm: boolean;
   /** @default 5000 */
   sweepIntervalMs: number;
   /** @default false */
@@ -100,6 +106,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxQueue', env: 'BBRE_MAX_QUEUE', kind: 'int', default: '1000', min: 1, description: 'Pending task queue length' },
   { key: 'taskConcurrency', env: 'BBRE_TASK_CONCURRENCY', kind: 'int', default: '32', min: 1, max: 10000, description: 'Stateless tasks (/request/*) running at once; the rest wait in the queue' },
   { key: 'maxBrowserContexts', env: 'BBRE_MAX_BROWSER_CONTEXTS', kind: 'int', default: '8', min: 1, description: 'Concurrent browser contexts' },
+  { key: 'browserRetireAfter', env: 'BBRE_BROWSER_RETIRE_AFTER', kind: 'int', default: '100', min: 1, description: 'A Chromium process is replaced (once idle) after serving this many contexts' },
+  { key: 'browserQueueWaitMs', env: 'BBRE_BROWSER_QUEUE_WAIT', kind: 'duration', unit: 's', default: '10', min: 0, max: 600, description: 'How long an adaptive session waits for a free context before 503 SERVICE_UNAVAILABLE' },
+  { key: 'browserPrewarm', env: 'BBRE_BROWSER_PREWARM', kind: 'bool', default: 'true', description: 'Launch Chromium at start so the first adaptive session does not wait for it' },
   { key: 'sweepIntervalMs', env: 'BBRE_SWEEP_INTERVAL', kind: 'duration', unit: 's', default: '5', min: 0.05, description: 'Expiry sweeper interval' },
   { key: 'closeSessionsOnEmptyBalance', env: 'BBRE_CLOSE_SESSIONS_ON_EMPTY_BALANCE', kind: 'bool', default: 'false', description: 'Close sessions (`balance_exhausted`) when the balance reaches 0' },
   { key: 'prices', env: 'BBRE_PRICES_FILE', kind: 'file', description: 'JSON price table (contract §7.1); built-in defaults otherwise' },

@@ -21,6 +21,8 @@ export interface SessionEngine {
   readonly mode: Mode;
   /** Builds the session's identity once; `overrides` is the client's `fingerprint` (already type-checked). */
   createProfile(sensibility: Sensibility, overrides: Profile | undefined): Profile;
+  /** Throws EngineUnavailableError when the engine cannot take work at all (checked before charging). */
+  assertAvailable?(): void;
   /** Allocates live resources for a new session (a browser context in adaptive mode). */
   open(session: EngineSession): Promise<void>;
   /** Releases the session's live resources; idempotent, and a no-op for a session it does not hold. */
@@ -114,5 +116,72 @@ export class TargetError extends Error {
   ) {
     super(message, options);
     this.name = 'TargetError';
+  }
+}
+
+/** One browser action step (contract §3.5), validated by the engine that runs it. */
+export interface ActionStep {
+  name: string;
+  params: Record<string, unknown>;
+}
+
+export interface StepResult {
+  step: number;
+  action: string;
+  success: boolean;
+  result?: unknown;
+  duration: number;
+  error?: { code: string; message: string };
+}
+
+export interface ActionRunOptions {
+  timeoutMs: number;
+  speed?: string;
+  signal?: AbortSignal;
+}
+
+export interface ActionRunResult {
+  results: StepResult[];
+  /** Index and error of the failing step, if any (later steps did not run). */
+  failure?: { index: number; error: Error };
+  url: string;
+  title: string;
+  updateState(stored: unknown): unknown;
+}
+
+/** An engine that drives a real browser page (adaptive mode). */
+export interface BrowserEngine extends SessionEngine {
+  /** Validates steps; throws ActionInputError. */
+  parseSteps(raw: Array<Record<string, unknown>>, batch: boolean): ActionStep[];
+  parseSpeed(raw: unknown): string | undefined;
+  runActions(session: EngineSession, steps: ActionStep[], options: ActionRunOptions): Promise<ActionRunResult>;
+  /** Called when a session's browser went away under it (crash): the domain ends the session honestly. */
+  onSessionLost?: (sessionId: string, accountId: string) => void;
+}
+
+export function isBrowserEngine(e: SessionEngine): e is BrowserEngine {
+  return typeof (e as BrowserEngine).runActions === 'function';
+}
+
+/** A step's parameters did not validate (→ INVALID_ACTION with `field`). */
+export class ActionInputError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ActionInputError';
+  }
+}
+
+/** A step failed while running; the domain maps `kind` to the contract code. */
+export class ActionError extends Error {
+  constructor(
+    readonly kind: 'element_not_found' | 'timeout' | 'failed',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ActionError';
   }
 }

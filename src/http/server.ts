@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger as PinoLogger } from 'pino';
 import type { AccountService } from '../domain/accounts/account.service.js';
 import type { SessionService } from '../domain/sessions/session.service.js';
+import type { BrowserActionService } from '../domain/requests/browser-action.service.js';
 import type { SessionRequestService } from '../domain/requests/session-request.service.js';
 import type { HistoryService } from '../domain/tasks/history.service.js';
 import type { RequestService } from '../domain/tasks/request.service.js';
@@ -13,6 +14,7 @@ import type { Metrics } from './metrics.js';
 import type { CatalogEntry } from './openapi.js';
 import { accountRoutes } from './routes/account.routes.js';
 import { adminRoutes } from './routes/admin.routes.js';
+import { browserRoutes } from './routes/browser.routes.js';
 import { opsRoutes, type Readiness } from './routes/ops.routes.js';
 import { requestRoutes } from './routes/request.routes.js';
 import { sessionRoutes } from './routes/session.routes.js';
@@ -25,6 +27,7 @@ export interface HttpDeps {
   history: HistoryService;
   sessionRequests: SessionRequestService;
   requests: RequestService;
+  browserActions: BrowserActionService;
   maxRequestTimeoutSecs: number;
   metrics: Metrics;
   readiness: Readiness;
@@ -90,6 +93,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
 
   await app.register(sessionRoutes({ sessions: deps.sessions }));
   await app.register(requestRoutes({ sessionRequests: deps.sessionRequests, requests: deps.requests, maxRequestTimeoutSecs: deps.maxRequestTimeoutSecs }));
+  await app.register(browserRoutes({ actions: deps.browserActions, maxRequestTimeoutSecs: deps.maxRequestTimeoutSecs }));
   await app.register(accountRoutes({ accounts: deps.accounts, sessions: deps.sessions, history: deps.history }));
   if (deps.adminToken) await app.register(adminRoutes({ accounts: deps.accounts, sessions: deps.sessions }));
   await app.register(opsRoutes({ readiness: deps.readiness, metrics: deps.metrics, catalog, version: deps.version }));

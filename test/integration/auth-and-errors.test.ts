@@ -99,13 +99,6 @@ describe.each(BACKENDS)('authentication, envelope and error codes (%s)', (backen
     expect((await s.call('/account/balance', {}, key)).body.balance).toBe(0.001);
   });
 
-  it('answers 503 SERVICE_UNAVAILABLE for a mode whose engine is not available', async () => {
-    const { key } = await s.account(1);
-    const res = await s.call('/session/create', { mode: 'adaptive' }, key);
-    expectEnvelopeError(res, 503, 'SERVICE_UNAVAILABLE');
-    expect((await s.call('/account/balance', {}, key)).body.balance).toBe(1);
-  });
-
   it('guards the admin API with its token', async () => {
     expectEnvelopeError(await s.call('/admin/accounts', undefined, undefined, { method: 'GET' }), 401, 'ADMIN_TOKEN_REQUIRED');
     expectEnvelopeError(await s.call('/admin/accounts', undefined, undefined, { method: 'GET', headers: { authorization: 'Bearer wrong' } }), 403, 'INVALID_ADMIN_TOKEN');
@@ -189,6 +182,27 @@ describe.each(BACKENDS)('draining (%s)', (backend) => {
       expect(ready.status).toBe(503);
       expect(ready.body.status).toBe('not_ready');
       expect((await s.call('/health', undefined, undefined, { method: 'GET' })).status).toBe(200);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe.each(BACKENDS)('adaptive mode without a browser (%s)', (backend) => {
+  it('answers 503 SERVICE_UNAVAILABLE, not retryable, with how to install Chromium, and charges nothing', async () => {
+    const s = await startServer(backend, { config: { chromiumPath: '/nonexistent/chromium' } });
+    try {
+      const { key } = await s.account(1);
+      const res = await s.call('/session/create', { mode: 'adaptive' }, key);
+      expectEnvelopeError(res, 503, 'SERVICE_UNAVAILABLE');
+      expect(res.body.error.details.retryable).toBe(false);
+      expect(res.body.error.message).toMatch(/chromium/i);
+      expect((await s.call('/account/balance', {}, key)).body.balance).toBe(1);
+      const stateless = await s.call('/request/execute', { url: 'http://127.0.0.1:9/', mode: 'adaptive' }, key);
+      expectEnvelopeError(stateless, 503, 'SERVICE_UNAVAILABLE');
+      const ready = await s.call('/ready', undefined, undefined, { method: 'GET' });
+      expect(ready.status).toBe(200);
+      expect(ready.body.checks.browserPool.state).toBe('unavailable');
     } finally {
       await s.close();
     }

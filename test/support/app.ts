@@ -57,6 +57,8 @@ export async function startServer(backend: Backend, options: StartOptions = {}):
       rateLimitRps: 1000,
       rateLimitBurst: 2000,
       sweepIntervalMs: 3_600_000,
+      // Only the adaptive tests need a browser; they launch it on demand.
+      browserPrewarm: false,
       ...options.config,
     },
   );

@@ -1,5 +1,5 @@
 import type { Profile } from '../../contract/types.js';
-import { TargetError, type EngineResult } from '../../engines/engine.js';
+import { EngineUnavailableError, TargetError, type EngineResult } from '../../engines/engine.js';
 import { BbreError } from '../../errors/bbre-error.js';
 
 /** Contract §5: REQUEST_TIMEOUT and TARGET_UNREACHABLE may be retried unchanged only for idempotent methods. */
@@ -31,6 +31,9 @@ export function failureOf(err: unknown, ctx: { taskId: string; method: string; t
         return { status: 'failed', error: new BbreError('SERVICE_UNAVAILABLE', { message: 'The request was interrupted.', details, cause: err }) };
       }
     }
+  }
+  if (err instanceof EngineUnavailableError) {
+    return { status: 'failed', error: new BbreError('SERVICE_UNAVAILABLE', { message: err.message, retryable: err.retryable, retryAfterSecs: err.retryAfterSecs, details, cause: err }) };
   }
   if (err instanceof BbreError) return { status: 'failed', error: new BbreError(err.code, { message: err.message, retryable: err.retryable, details: { ...err.details, ...details }, cause: err.cause }) };
   return { status: 'failed', error: new BbreError('SERVICE_ERROR', { details, cause: err }) };

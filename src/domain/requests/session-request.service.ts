@@ -12,7 +12,7 @@ import { endedSessionError, toSessionView } from '../sessions/session-lifecycle.
 import { unavailable, type SessionService } from '../sessions/session.service.js';
 import { SessionEndedAbort, type InFlightWork } from './in-flight.js';
 import { failureOf, resultData } from './request-outcome.js';
-import { SessionQueues } from './session-queues.js';
+import type { SessionQueues } from './session-queues.js';
 
 export interface SessionRequestInput {
   sessionId: string;
@@ -35,14 +35,14 @@ export function engineSessionOf(s: SessionRecord): EngineSession {
  * arrival order) → commit counters, cookies and charge in one transaction, or refund.
  */
 export class SessionRequestService {
-  private readonly queues = new SessionQueues();
-
   constructor(
     private readonly sessions: SessionService,
     private readonly engines: EngineRegistry,
     private readonly billing: BillingService,
     private readonly policy: TargetPolicy,
     private readonly inFlight: InFlightWork,
+    /** Shared with browser actions: an adaptive session's requests and actions run in one arrival order. */
+    private readonly queues: SessionQueues,
   ) {}
 
   async request(account: AccountRecord, input: SessionRequestInput, clientSignal?: AbortSignal): Promise<SessionRequestOutcome> {

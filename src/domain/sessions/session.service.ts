@@ -48,6 +48,7 @@ export class SessionService {
     let engine;
     try {
       engine = this.engines.get(input.mode);
+      engine.assertAvailable?.();
     } catch (err) {
       if (err instanceof EngineUnavailableError) throw unavailable(err);
       throw err;
@@ -144,6 +145,12 @@ export class SessionService {
     await this.releaser.release(await this.store.sessions.expireDueForAccount(account.id, this.clock.now()));
     const page = await this.store.sessions.listSessions(account.id, status, limit, offset);
     return { sessions: page.items.map(toSessionView), total: page.total };
+  }
+
+  /** The session's browser died under it (contract §4.1: `crashed`); its remaining resources are released. */
+  async endLost(accountId: string, sessionId: string): Promise<void> {
+    const ended = await this.store.sessions.endSession(accountId, sessionId, 'crashed', this.clock.now());
+    if (ended) await this.releaser.release([{ id: ended.id, accountId, mode: ended.mode, reason: 'crashed' }]);
   }
 
   /** Operator close (`evicted`). */

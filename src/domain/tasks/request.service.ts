@@ -56,6 +56,7 @@ export class RequestService {
     let engine;
     try {
       engine = this.engines.get(input.mode);
+      engine.assertAvailable?.();
     } catch (err) {
       if (err instanceof EngineUnavailableError) throw unavailable(err);
       throw err;

@@ -7,6 +7,7 @@ export interface BrowserPoolStatus {
   available: number;
   busy: number;
   max: number;
+  browsers?: number;
 }
 
 export interface Readiness {

@@ -213,6 +213,11 @@ export class SessionQueries implements SessionStore {
     return rows.map(toEndedRef);
   }
 
+  async endAllOfMode(mode: 'passive' | 'adaptive', reason: EndedReason, now: number): Promise<number> {
+    const r = await this.db.updateTable('sessions').set({ status: 'closed', ended_reason: reason, ended_at: now }).where('mode', '=', mode).where('status', '=', 'active').executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
   async countActive(accountId: string): Promise<number> {
     const r = await this.db
       .selectFrom('sessions')

@@ -1,0 +1,284 @@
+import type { BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import type { EndedReason, Profile, ProxySpec, Sensibility } from '../../contract/types.js';
+import type { TargetPolicy } from '../../security/target-policy.js';
+import {
+  ActionError,
+  EngineUnavailableError,
+  TargetError,
+  type ActionRunOptions,
+  type ActionRunResult,
+  type ActionStep,
+  type BrowserEngine,
+  type EngineRequest,
+  type EngineResult,
+  type EngineSession,
+  type ExecuteOptions,
+  type StepResult,
+} from '../engine.js';
+import { buildChromeProfile } from '../identity/chrome-profile.js';
+import { asActionError, type ActionContext, type Speed } from './actions/action.js';
+import { actionByName, parseSpeed, parseStep } from './actions/catalog.js';
+import type { BrowserPool, PoolFlavor } from './browser-pool.js';
+import { INSTALL_HINT } from './chromium.js';
+import { browserCookiesToJar, inputToBrowserCookies, jarToBrowserCookies } from './cookie-bridge.js';
+import { pageRequest } from './page-request.js';
+import { applyUaOverride, readEngineUaMetadata, uaOverrideFor, type EngineUaMetadata } from './stealth/ua-override.js';
+import { guardContext } from './target-guard.js';
+
+export interface AdaptiveEngineOptions {
+  pool: BrowserPool;
+  policy: TargetPolicy;
+  maxResponseBytes: number;
+  onLog?(event: string, data: Record<string, unknown>): void;
+}
+
+interface Handle {
+  sessionId: string;
+  accountId: string;
+  context: BrowserContext;
+  page: Page;
+  release(): Promise<void>;
+  /** Set when we close it on purpose, so a context close is not mistaken for a crash. */
+  closing: boolean;
+}
+
+const DEFAULT_SPEED: Record<Sensibility, Speed> = { low: 'instant', medium: 'fast', high: 'human' };
+
+function flavorOf(sensibility: Sensibility, profile: Profile): PoolFlavor {
+  // --accept-lang takes the language list; Chromium adds the q-values itself.
+  const acceptLanguage = (profile.languages ?? ['en-US', 'en']).join(',');
+  if (sensibility === 'low') return { driver: 'playwright', stealth: false, acceptLanguage };
+  return { driver: sensibility === 'high' ? 'patchright' : 'playwright', stealth: true, acceptLanguage };
+}
+
+function proxyOption(proxy: ProxySpec | null | undefined): BrowserContextOptions['proxy'] {
+  if (!proxy) return undefined;
+  const host = proxy.host.includes(':') ? `[${proxy.host}]` : proxy.host;
+  return { server: `${proxy.protocol}://${host}:${proxy.port}`, username: proxy.username, password: proxy.password };
+}
+
+/**
+ * Adaptive mode (contract §4.3): one isolated Chromium context and page per session, leased from the pool.
+ * The page is the session: requests navigate it, actions drive it; cookies move between the context and the
+ * session's stored jar. A context that closes without us asking (browser crash) ends its session `crashed`.
+ */
+export class AdaptiveEngine implements BrowserEngine {
+  readonly mode = 'adaptive' as const;
+  onSessionLost?: (sessionId: string, accountId: string) => void;
+  private readonly handles = new Map<string, Handle>();
+  private readonly opening = new Map<string, Promise<Handle>>();
+  private readonly uaMetadata = new Map<string, Promise<EngineUaMetadata>>();
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: AdaptiveEngineOptions) {}
+
+  createProfile(sensibility: Sensibility, overrides: Profile | undefined): Profile {
+    return buildChromeProfile(sensibility, overrides);
+  }
+
+  assertAvailable(): void {
+    if (!this.options.pool.installed) throw new EngineUnavailableError(`Adaptive mode needs Chromium, which is not installed. ${INSTALL_HINT}`, false);
+  }
+
+  parseSteps(raw: Array<Record<string, unknown>>, batch: boolean): ActionStep[] {
+    return raw.map((step, i) => {
+      const parsed = parseStep(step, batch ? `actions[${i}].` : '');
+      return { name: parsed.name, params: parsed.params };
+    });
+  }
+
+  parseSpeed(raw: unknown): string | undefined {
+    return parseSpeed(raw);
+  }
+
+  async open(session: EngineSession): Promise<void> {
+    await this.handleFor(session);
+  }
+
+  private handleFor(session: EngineSession): Promise<Handle> {
+    const existing = this.handles.get(session.id);
+    if (existing) return Promise.resolve(existing);
+    let opening = this.opening.get(session.id);
+    if (!opening) {
+      opening = this.openContext(session).finally(() => this.opening.delete(session.id));
+      this.opening.set(session.id, opening);
+    }
+    return opening;
+  }
+
+  private async openContext(session: EngineSession): Promise<Handle> {
+    if (this.closing) throw new EngineUnavailableError('The server is shutting down.', true, 5);
+    const profile = session.profile;
+    const flavor = flavorOf(session.sensibility, profile);
+    const lease = await this.options.pool.lease(flavor, {
+      viewport: profile.viewport ?? null,
+      screen: profile.screen,
+      timezoneId: profile.timezone,
+      proxy: proxyOption(session.proxy as ProxySpec | null),
+      serviceWorkers: 'allow',
+    });
+    // Built in steps: if a later step fails, the earlier ones are undone (the lease closes the context).
+    try {
+      const { context } = lease;
+      await guardContext(context, this.options.policy);
+      const cookies = jarToBrowserCookies(session.state);
+      if (cookies.length > 0) await context.addCookies(cookies);
+      if (flavor.stealth) {
+        const meta = await this.metadataFor(flavor, context);
+        const override = uaOverrideFor(meta, profile);
+        context.on('page', (p) => void applyUaOverride(context, p, override).catch(() => undefined));
+        const page = await context.newPage();
+        await applyUaOverride(context, page, override);
+        return this.register(session, context, page, lease.release);
+      }
+      return this.register(session, context, await context.newPage(), lease.release);
+    } catch (err) {
+      await lease.release();
+      if (err instanceof EngineUnavailableError) throw err;
+      throw new EngineUnavailableError(`The browser context could not be prepared: ${(err as Error).message}`, true, 2);
+    }
+  }
+
+  private metadataFor(flavor: PoolFlavor, context: BrowserContext): Promise<EngineUaMetadata> {
+    const key = `${flavor.driver}|${flavor.stealth}`;
+    let meta = this.uaMetadata.get(key);
+    if (!meta) {
+      meta = readEngineUaMetadata(context);
+      this.uaMetadata.set(key, meta);
+      meta.catch(() => this.uaMetadata.delete(key));
+    }
+    return meta;
+  }
+
+  private register(session: EngineSession, context: BrowserContext, page: Page, release: () => Promise<void>): Handle {
+    const handle: Handle = { sessionId: session.id, accountId: session.accountId, context, page, release, closing: false };
+    this.handles.set(session.id, handle);
+    context.on('close', () => {
+      if (handle.closing || this.handles.get(session.id) !== handle) return;
+      // Not closed by us: the browser died under the session.
+      this.handles.delete(session.id);
+      void release();
+      this.options.onLog?.('context_lost', { sessionId: session.id });
+      this.onSessionLost?.(session.id, session.accountId);
+    });
+    return handle;
+  }
+
+  /** A session whose context is gone (crash) cannot continue: report it lost rather than guess its state. */
+  private async liveHandle(session: EngineSession): Promise<Handle> {
+    if (this.handles.has(session.id) || this.opening.has(session.id)) return this.handleFor(session);
+    // Stateless tasks open their context on demand.
+    if (session.id.startsWith('task_')) return this.handleFor(session);
+    throw new TargetError('aborted', 'The browser of this session is gone.', 'crashed');
+  }
+
+  async execute(session: EngineSession, request: EngineRequest, options: ExecuteOptions = {}): Promise<EngineResult> {
+    const handle = await this.liveHandle(session);
+    const { context, page } = handle;
+    if (request.cookies?.length) await context.addCookies(inputToBrowserCookies(request.cookies, request.url));
+    const before = new Map((await context.cookies()).map((c) => [`${c.domain}|${c.path}|${c.name}`, c.value]));
+    const res = await pageRequest(context, page, request, options.signal);
+    const after = await context.cookies();
+    const cookies: Record<string, string> = {};
+    for (const c of after) if (before.get(`${c.domain}|${c.path}|${c.name}`) !== c.value) cookies[c.name] = c.value;
+    let body = res.body;
+    let truncated = false;
+    if (Buffer.byteLength(body) > this.options.maxResponseBytes) {
+      body = Buffer.from(body).subarray(0, this.options.maxResponseBytes).toString('utf8');
+      truncated = true;
+    }
+    return {
+      statusCode: res.statusCode,
+      headers: res.headers,
+      body,
+      bodyEncoding: 'utf8',
+      truncated,
+      url: res.url,
+      redirects: res.redirects,
+      cookies,
+      updateState: (stored) => browserCookiesToJar(after, stored),
+    };
+  }
+
+  async runActions(session: EngineSession, steps: ActionStep[], options: ActionRunOptions): Promise<ActionRunResult> {
+    const handle = await this.liveHandle(session);
+    const ctx: ActionContext = {
+      page: handle.page,
+      context: handle.context,
+      timeoutMs: options.timeoutMs,
+      speed: (options.speed as Speed | undefined) ?? DEFAULT_SPEED[session.sensibility],
+      checkTarget: (url) => {
+        const verdict = this.options.policy.checkUrl(url);
+        if (!verdict.allowed) throw new TargetError('not_allowed', `target not allowed: ${verdict.reason}`, verdict.reason);
+      },
+    };
+    const results: StepResult[] = [];
+    let failure: ActionRunResult['failure'];
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i]!;
+      const started = performance.now();
+      if (options.signal?.aborted) {
+        failure = { index: i, error: new TargetError('aborted', 'The action was aborted.', 'aborted') };
+        break;
+      }
+      try {
+        const action = actionByName(step.name);
+        if (!action) throw new ActionError('failed', `Unknown action ${step.name}.`);
+        const result = await action.run(ctx, step.params);
+        results.push({ step: i, action: step.name, success: true, result, duration: Math.round(performance.now() - started) });
+      } catch (err) {
+        const error = err instanceof TargetError || err instanceof ActionError ? err : asActionError(err);
+        results.push({ step: i, action: step.name, success: false, duration: Math.round(performance.now() - started), error: { code: '', message: error.message } });
+        failure = { index: i, error };
+        break;
+      }
+    }
+    const cookies = await handle.context.cookies().catch(() => []);
+    return {
+      results,
+      failure,
+      url: handle.page.url(),
+      title: await handle.page.title().catch(() => ''),
+      updateState: (stored) => browserCookiesToJar(cookies, stored),
+    };
+  }
+
+  async release(sessionId: string, _reason: EndedReason): Promise<void> {
+    const handle = this.handles.get(sessionId);
+    this.handles.delete(sessionId);
+    const opening = this.opening.get(sessionId);
+    if (!handle && opening) {
+      // Released while still opening: close it as soon as it exists.
+      const h = await opening.catch(() => undefined);
+      this.handles.delete(sessionId);
+      if (h) {
+        h.closing = true;
+        await h.release();
+      }
+      return;
+    }
+    if (!handle) return;
+    handle.closing = true;
+    await handle.release();
+  }
+
+  contextStates(): Record<string, number> {
+    const s = this.options.pool.status();
+    return { live: this.handles.size, available: s.available, busy: s.busy };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const all = [...this.handles.values()];
+      this.handles.clear();
+      await Promise.allSettled(
+        all.map(async (h) => {
+          h.closing = true;
+          await h.release();
+        }),
+      );
+      await this.options.pool.close();
+    })();
+    return this.closing;
+  }
+}

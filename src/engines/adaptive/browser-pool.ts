@@ -1,0 +1,179 @@
+import type { Browser, BrowserContext, BrowserContextOptions, BrowserType } from 'playwright-core';
+import { chromium as playwrightChromium } from 'playwright-core';
+import { chromium as patchrightChromium } from 'patchright-core';
+import { EngineUnavailableError } from '../engine.js';
+import { chromiumArgs, INSTALL_HINT, type LaunchFlavor } from './chromium.js';
+import { ContextLimiter } from './limiter.js';
+
+export type Driver = 'playwright' | 'patchright';
+
+export interface PoolFlavor extends LaunchFlavor {
+  driver: Driver;
+}
+
+export interface BrowserPoolOptions {
+  executablePath: string | undefined;
+  maxContexts: number;
+  /** A browser is retired (closed once idle) after serving this many contexts. */
+  retireAfterContexts: number;
+  maxWaitMs: number;
+  /** Backstop for a wedged browser: its close is abandoned (and the process killed by the driver) after this. */
+  killTimeoutMs: number;
+  onLog?(event: string, data: Record<string, unknown>): void;
+}
+
+interface PooledBrowser {
+  key: string;
+  browser: Browser;
+  live: number;
+  served: number;
+  retired: boolean;
+}
+
+export interface PoolStatus {
+  state: 'ready' | 'cold' | 'unavailable' | 'closed';
+  available: number;
+  busy: number;
+  max: number;
+  browsers: number;
+}
+
+export interface LeasedContext {
+  context: BrowserContext;
+  /** Closes the context and returns its slot; idempotent. */
+  release(): Promise<void>;
+}
+
+const flavorKey = (f: PoolFlavor) => `${f.driver}|${f.stealth ? 'stealth' : 'plain'}|${f.acceptLanguage}`;
+
+/**
+ * A few long-lived Chromium processes, one per flavor in use (driver × stealth flags × Accept-Language), and
+ * one isolated context per session: never a browser launch per session. Browsers are retired after
+ * `retireAfterContexts` and replaced when they crash; live contexts are admitted through a limiter.
+ */
+export class BrowserPool {
+  private readonly browsers = new Map<string, PooledBrowser>();
+  private readonly launching = new Map<string, Promise<PooledBrowser>>();
+  private readonly retired = new Set<PooledBrowser>();
+  private readonly limiter: ContextLimiter;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: BrowserPoolOptions) {
+    this.limiter = new ContextLimiter(options.maxContexts, options.maxWaitMs);
+  }
+
+  get installed(): boolean {
+    return this.options.executablePath !== undefined;
+  }
+
+  status(): PoolStatus {
+    const state = this.closing ? 'closed' : !this.installed ? 'unavailable' : this.browsers.size > 0 ? 'ready' : 'cold';
+    return { state, available: this.limiter.available, busy: this.limiter.busy, max: this.limiter.max, browsers: this.browsers.size + this.retired.size };
+  }
+
+  /** Launches the default flavor ahead of the first session; failures are logged, not thrown. */
+  async warm(flavor: PoolFlavor): Promise<void> {
+    if (!this.installed || this.closing) return;
+    try {
+      await this.browserFor(flavor);
+    } catch (err) {
+      this.options.onLog?.('warm_failed', { err: (err as Error).message });
+    }
+  }
+
+  async lease(flavor: PoolFlavor, contextOptions: BrowserContextOptions): Promise<LeasedContext> {
+    if (this.closing) throw new EngineUnavailableError('The server is shutting down.', true, 5);
+    if (!this.installed) throw new EngineUnavailableError(`Adaptive mode needs Chromium, which is not installed. ${INSTALL_HINT}`, false);
+    const releaseSlot = await this.limiter.acquire();
+    let pooled: PooledBrowser | undefined;
+    try {
+      pooled = await this.browserFor(flavor);
+      pooled.live++;
+      pooled.served++;
+      if (pooled.served >= this.options.retireAfterContexts) this.retire(pooled);
+      const context = await pooled.browser.newContext(contextOptions);
+      const owner = pooled;
+      let released: Promise<void> | undefined;
+      return {
+        context,
+        release: () => {
+          released ??= (async () => {
+            try {
+              await context.close().catch(() => undefined);
+            } finally {
+              owner.live--;
+              releaseSlot();
+              if (owner.retired && owner.live === 0) await this.closeBrowser(owner);
+            }
+          })();
+          return released;
+        },
+      };
+    } catch (err) {
+      if (pooled) pooled.live--;
+      releaseSlot();
+      if (err instanceof EngineUnavailableError) throw err;
+      throw new EngineUnavailableError(`The browser could not open a context: ${(err as Error).message}`, true, 2);
+    }
+  }
+
+  private async browserFor(flavor: PoolFlavor): Promise<PooledBrowser> {
+    const key = flavorKey(flavor);
+    const existing = this.browsers.get(key);
+    if (existing && existing.browser.isConnected()) return existing;
+    let launching = this.launching.get(key);
+    if (!launching) {
+      launching = this.launch(key, flavor).finally(() => this.launching.delete(key));
+      this.launching.set(key, launching);
+    }
+    return launching;
+  }
+
+  private async launch(key: string, flavor: PoolFlavor): Promise<PooledBrowser> {
+    const type = (flavor.driver === 'patchright' ? patchrightChromium : playwrightChromium) as BrowserType;
+    const browser = await type.launch({
+      executablePath: this.options.executablePath,
+      headless: true,
+      chromiumSandbox: false,
+      args: chromiumArgs(flavor),
+      timeout: 30_000,
+    });
+    const pooled: PooledBrowser = { key, browser, live: 0, served: 0, retired: false };
+    browser.on('disconnected', () => {
+      // A crash or a close: forget it; the next lease launches a fresh one. Contexts report their own close.
+      if (this.browsers.get(key) === pooled) this.browsers.delete(key);
+      this.retired.delete(pooled);
+      this.options.onLog?.('browser_disconnected', { flavor: key, live: pooled.live });
+    });
+    this.browsers.set(key, pooled);
+    this.options.onLog?.('browser_launched', { flavor: key });
+    return pooled;
+  }
+
+  private retire(pooled: PooledBrowser): void {
+    pooled.retired = true;
+    if (this.browsers.get(pooled.key) === pooled) this.browsers.delete(pooled.key);
+    this.retired.add(pooled);
+  }
+
+  private async closeBrowser(pooled: PooledBrowser): Promise<void> {
+    this.retired.delete(pooled);
+    if (this.browsers.get(pooled.key) === pooled) this.browsers.delete(pooled.key);
+    let timer: NodeJS.Timeout | undefined;
+    const backstop = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.killTimeoutMs);
+      timer.unref();
+    });
+    await Promise.race([pooled.browser.close().catch(() => undefined), backstop]);
+    clearTimeout(timer);
+  }
+
+  /** Closes every browser (each with its own catch). Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const all = [...this.browsers.values(), ...this.retired, ...(await Promise.allSettled(this.launching.values())).flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))];
+      await Promise.allSettled([...new Set(all)].map((b) => this.closeBrowser(b)));
+    })();
+    return this.closing;
+  }
+}

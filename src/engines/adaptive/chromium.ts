@@ -1,0 +1,67 @@
+import { accessSync, constants } from 'node:fs';
+
+/** Debian's Chromium first; a configured path wins. Never downloaded. */
+const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/lib/chromium/chromium', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+
+export const INSTALL_HINT = 'Install Chromium (Debian/Ubuntu: `apt-get install -y chromium`) or set BBRE_CHROMIUM_PATH to a Chromium binary.';
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function findChromium(configured: string | undefined): string | undefined {
+  if (configured) return isExecutable(configured) ? configured : undefined;
+  return CANDIDATES.find(isExecutable);
+}
+
+/**
+ * Playwright's own --disable-features list, repeated (a second --disable-features flag replaces the first),
+ * plus the omnibox WebUI renderers: each context otherwise starts one, about doubling its memory.
+ */
+const DISABLED_FEATURES = [
+  'AvoidUnnecessaryBeforeUnloadCheckSync',
+  'DestroyProfileOnBrowserClose',
+  'HttpsUpgrades',
+  'HttpsFirstBalancedModeAutoEnable',
+  'LensOverlay',
+  'MediaRouter',
+  'PaintHolding',
+  'ThirdPartyStoragePartitioning',
+  'AvoidCorsURLLoaderRestartOnRedirect',
+  'TcpPortRandomizationWin',
+  'OptimizationHints',
+  'NetworkTimeServiceQuerying',
+  'AimEnabled',
+  'PreconnectToSearch',
+  'WebUIOmniboxPopup',
+  'WebUIOmniboxFullPopup',
+  'WebUIOmniboxAimPopup',
+];
+
+export interface LaunchFlavor {
+  /** Automation flags removed and the identity set for page, workers and iframes. */
+  stealth: boolean;
+  /** Accept-Language the browser sends (a launch flag keeps the header in Chromium's own position). */
+  acceptLanguage: string;
+}
+
+export function chromiumArgs(flavor: LaunchFlavor): string[] {
+  const args = [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-dev-shm-usage',
+    `--disable-features=${DISABLED_FEATURES.join(',')}`,
+    `--accept-lang=${flavor.acceptLanguage}`,
+  ];
+  if (flavor.stealth) args.push('--disable-blink-features=AutomationControlled');
+  return args;
+}

@@ -1,0 +1,113 @@
+import type { BrowserContext, Page, Request as PwRequest, Response as PwResponse } from 'playwright-core';
+import { TargetError, type EngineRequest, type RedirectHop } from '../engine.js';
+import { encodeRequestBody } from '../http/exchange.js';
+
+export interface PageResponse {
+  statusCode: number;
+  headers: Record<string, string | string[]>;
+  body: string;
+  url: string;
+  redirects: RedirectHop[];
+}
+
+/** Contract §1.7 adaptive: after `load`, the page must stay still (no navigation) this long. */
+const QUIET_MS = 500;
+
+function headersOf(raw: Array<{ name: string; value: string }>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  const setCookies: string[] = [];
+  for (const { name, value } of raw) {
+    const n = name.toLowerCase();
+    if (n === 'set-cookie') setCookies.push(...value.split('\n'));
+    else out[n] = out[n] === undefined ? value : `${out[n] as string}, ${value}`;
+  }
+  if (setCookies.length > 0) out['set-cookie'] = setCookies;
+  return out;
+}
+
+async function redirectsOf(response: PwResponse): Promise<RedirectHop[]> {
+  const hops: RedirectHop[] = [];
+  for (let req: PwRequest | null = response.request().redirectedFrom(); req; req = req.redirectedFrom()) {
+    const r = await req.response();
+    hops.unshift({ url: req.url(), statusCode: r?.status() ?? 0, location: (await r?.headerValue('location')) ?? '' });
+  }
+  return hops;
+}
+
+/** Waits until no main-frame navigation happened for QUIET_MS, or the deadline. */
+async function settle(page: Page, deadline: number): Promise<void> {
+  let last = Date.now();
+  const onNav = (frame: unknown) => {
+    if (frame === page.mainFrame()) last = Date.now();
+  };
+  page.on('framenavigated', onNav);
+  try {
+    while (Date.now() - last < QUIET_MS && Date.now() < deadline) {
+      await page.waitForTimeout(Math.min(QUIET_MS - (Date.now() - last) + 10, Math.max(1, deadline - Date.now())));
+    }
+    await page.waitForLoadState('load', { timeout: Math.max(1, deadline - Date.now()) }).catch(() => undefined);
+  } finally {
+    page.off('framenavigated', onNav);
+  }
+}
+
+function navigationError(err: unknown, timeoutSecs: number): TargetError {
+  const message = (err as Error).message ?? String(err);
+  if (/Timeout|timed out/i.test(message)) return new TargetError('timeout', `The target did not answer within ${timeoutSecs} seconds.`, 'timeout', { cause: err });
+  if (/ERR_BLOCKED_BY_CLIENT|blocked by policy/i.test(message)) return new TargetError('not_allowed', 'target not allowed', 'policy', { cause: err });
+  if (/ERR_NAME_NOT_RESOLVED/.test(message)) return new TargetError('unreachable', 'The target host name could not be resolved.', 'dns', { cause: err });
+  if (/ERR_CERT|SSL|ERR_SSL/.test(message)) return new TargetError('unreachable', 'The TLS handshake with the target failed.', 'tls', { cause: err });
+  if (/ERR_PROXY|ERR_TUNNEL/.test(message)) return new TargetError('unreachable', 'The proxy could not be reached or refused the request.', 'proxy', { cause: err });
+  if (/Target page, context or browser has been closed|Target closed|browser has disconnected/i.test(message)) return new TargetError('aborted', 'The browser closed during the request.', 'crashed', { cause: err });
+  if (/ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE/.test(message)) return new TargetError('unreachable', 'The connection to the target was reset.', 'reset', { cause: err });
+  return new TargetError('unreachable', 'Connection refused by the target.', 'connect', { cause: err });
+}
+
+/**
+ * One request through the session's page (contract §1.7 adaptive): the main document's real status, headers
+ * and redirect hops, the rendered DOM. A method other than GET (or a body) goes through the browser's own
+ * network stack by rewriting the navigation request, as a form submission would.
+ */
+export async function pageRequest(context: BrowserContext, page: Page, request: EngineRequest, signal?: AbortSignal): Promise<PageResponse> {
+  const deadline = Date.now() + request.timeoutMs;
+  const timeoutSecs = request.timeoutMs / 1000;
+  const encoded = encodeRequestBody(request.body, request.headers);
+  const extraHeaders: Record<string, string> = { ...request.headers };
+  if (request.auth && !Object.keys(extraHeaders).some((h) => h.toLowerCase() === 'authorization')) {
+    extraHeaders.authorization = `Basic ${Buffer.from(`${request.auth.username}:${request.auth.password}`).toString('base64')}`;
+  }
+  if (encoded.contentType && !Object.keys(extraHeaders).some((h) => h.toLowerCase() === 'content-type')) extraHeaders['content-type'] = encoded.contentType;
+  const target = request.url.toString();
+  const rewrite = request.method !== 'GET' || encoded.bytes !== undefined || Object.keys(extraHeaders).length > 0;
+  let routed = false;
+  const handler = async (route: import('playwright-core').Route) => {
+    if (routed || route.request().url() !== target || !route.request().isNavigationRequest()) return route.fallback();
+    routed = true;
+    await route.fallback({ method: request.method, headers: { ...route.request().headers(), ...extraHeaders }, postData: encoded.bytes });
+  };
+  if (rewrite) await page.route('**/*', handler);
+  const onAbort = () => void page.goto('about:blank').catch(() => undefined);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (signal?.aborted) throw new TargetError('aborted', 'The request was aborted.', 'aborted');
+    let response: PwResponse | null;
+    try {
+      response = await page.goto(target, { waitUntil: 'load', timeout: request.timeoutMs });
+    } catch (err) {
+      if (signal?.aborted) throw new TargetError('aborted', 'The request was aborted.', 'aborted', { cause: err });
+      throw navigationError(err, timeoutSecs);
+    }
+    if (!response) throw new TargetError('unreachable', 'The navigation produced no response.', 'connect');
+    if (request.followRedirects) await settle(page, deadline);
+    return {
+      statusCode: response.status(),
+      headers: headersOf(await response.headersArray()),
+      body: request.method === 'HEAD' ? '' : await page.content(),
+      url: page.url(),
+      redirects: await redirectsOf(response),
+    };
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    if (rewrite) await page.unroute('**/*', handler).catch(() => undefined);
+  }
+}
