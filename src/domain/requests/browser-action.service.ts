@@ -5,7 +5,8 @@ import { newTaskId } from '../../security/ids.js';
 import type { AccountRecord, SessionRecord } from '../../storage/ports.js';
 import type { BillingService } from '../billing/billing.service.js';
 import { endedSessionError } from '../sessions/session-lifecycle.js';
-import { unavailable, type SessionService } from '../sessions/session.service.js';
+import type { SessionService } from '../sessions/session.service.js';
+import { availableEngine, unavailable } from '../engine-access.js';
 import { SessionEndedAbort, type InFlightWork } from './in-flight.js';
 import { failureOf } from './request-outcome.js';
 import type { SessionQueues } from './session-queues.js';
@@ -13,6 +14,7 @@ import { engineSessionOf } from './session-request.service.js';
 
 export interface BrowserActionRequest {
   sessionId: string;
+  /** Raw steps, validated by the engine that runs them. */
   steps: Array<Record<string, unknown>>;
   batch: boolean;
   timeoutSecs: number;
@@ -44,14 +46,9 @@ export class BrowserActionService {
   ) {}
 
   private browserEngine(): BrowserEngine {
-    try {
-      const engine = this.engines.get('adaptive');
-      if (!isBrowserEngine(engine)) throw new EngineUnavailableError('The adaptive engine cannot run browser actions.', false);
-      return engine;
-    } catch (err) {
-      if (err instanceof EngineUnavailableError) throw unavailable(err);
-      throw err;
-    }
+    const engine = availableEngine(this.engines, 'adaptive');
+    if (!isBrowserEngine(engine)) throw unavailable(new EngineUnavailableError('The adaptive engine cannot run browser actions.', false));
+    return engine;
   }
 
   async run(account: AccountRecord, input: BrowserActionRequest): Promise<{ data: Record<string, unknown>; costMicros: number }> {

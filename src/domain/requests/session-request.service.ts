@@ -1,6 +1,5 @@
 import type { SessionView } from '../../contract/types.js';
 import type { EngineRequest, EngineSession } from '../../engines/engine.js';
-import { EngineUnavailableError } from '../../engines/engine.js';
 import type { EngineRegistry } from '../../engines/registry.js';
 import { BbreError } from '../../errors/bbre-error.js';
 import { newTaskId } from '../../security/ids.js';
@@ -9,7 +8,8 @@ import type { AccountRecord, SessionRecord } from '../../storage/ports.js';
 import type { BillingService } from '../billing/billing.service.js';
 import { microsToUsd } from '../billing/money.js';
 import { endedSessionError, toSessionView } from '../sessions/session-lifecycle.js';
-import { unavailable, type SessionService } from '../sessions/session.service.js';
+import type { SessionService } from '../sessions/session.service.js';
+import { availableEngine } from '../engine-access.js';
 import { SessionEndedAbort, type InFlightWork } from './in-flight.js';
 import { failureOf, resultData } from './request-outcome.js';
 import type { SessionQueues } from './session-queues.js';
@@ -48,13 +48,7 @@ export class SessionRequestService {
   async request(account: AccountRecord, input: SessionRequestInput, clientSignal?: AbortSignal): Promise<SessionRequestOutcome> {
     const session = await this.sessions.load(account, input.sessionId);
     if (session.status !== 'active') throw endedSessionError(session);
-    let engine;
-    try {
-      engine = this.engines.get(session.mode);
-    } catch (err) {
-      if (err instanceof EngineUnavailableError) throw unavailable(err);
-      throw err;
-    }
+    const engine = availableEngine(this.engines, session.mode);
     const priceMicros = this.billing.price('request', session.mode, session.sensibility);
     this.billing.checkMaxCost(priceMicros, input.maxCost ?? (session.maxCostMicros === null ? undefined : microsToUsd(session.maxCostMicros)));
     const verdict = this.policy.checkUrl(input.request.url);

@@ -7,6 +7,7 @@ import type { AccountRecord, SessionRecord, Store } from '../../storage/ports.js
 import type { BillingService } from '../billing/billing.service.js';
 import { microsToUsd, usdToMicros } from '../billing/money.js';
 import type { Clock } from '../clock.js';
+import { availableEngine, unavailable } from '../engine-access.js';
 import type { Logger } from '../logger.js';
 import type { SessionReleaser } from './session-releaser.js';
 import { effectiveTimeoutSecs, endedSessionError, isExpired, toSessionView } from './session-lifecycle.js';
@@ -25,11 +26,6 @@ export interface SessionServiceOptions {
   maxSessionsOf(account: AccountRecord): number;
 }
 
-/** Turns an engine that cannot take work into the contract's 503. */
-export function unavailable(err: EngineUnavailableError): BbreError {
-  return new BbreError('SERVICE_UNAVAILABLE', { message: err.message, retryable: err.retryable, retryAfterSecs: err.retryAfterSecs, cause: err });
-}
-
 export class SessionService {
   constructor(
     private readonly store: Store,
@@ -45,14 +41,7 @@ export class SessionService {
     const timeoutSecs = effectiveTimeoutSecs(input.timeoutSecs, this.options.maxSessionTimeoutSecs);
     const feeMicros = this.billing.price('sessionCreate', input.mode, input.sensibility);
     this.billing.checkMaxCost(feeMicros, input.maxCost);
-    let engine;
-    try {
-      engine = this.engines.get(input.mode);
-      engine.assertAvailable?.();
-    } catch (err) {
-      if (err instanceof EngineUnavailableError) throw unavailable(err);
-      throw err;
-    }
+    const engine = availableEngine(this.engines, input.mode);
     const profile = engine.createProfile(input.sensibility, input.fingerprint);
     const now = this.clock.now();
     const id = newSessionId();

@@ -1,6 +1,6 @@
 import type { Mode, Profile, ProxySpec, Sensibility } from '../../contract/types.js';
 import type { EngineRequest, EngineSession } from '../../engines/engine.js';
-import { EngineUnavailableError, TargetError } from '../../engines/engine.js';
+import { TargetError } from '../../engines/engine.js';
 import type { EngineRegistry } from '../../engines/registry.js';
 import { BbreError } from '../../errors/bbre-error.js';
 import { newTaskId } from '../../security/ids.js';
@@ -9,7 +9,7 @@ import type { AccountRecord, TaskRecord, TaskStore } from '../../storage/ports.j
 import type { BillingService, Reservation } from '../billing/billing.service.js';
 import type { Clock } from '../clock.js';
 import { failureOf, resultData } from '../requests/request-outcome.js';
-import { unavailable } from '../sessions/session.service.js';
+import { availableEngine } from '../engine-access.js';
 import type { TaskRunner } from './task-runner.js';
 
 export interface StatelessRequest {
@@ -53,14 +53,7 @@ export class RequestService {
   }
 
   private async admit(account: AccountRecord, input: StatelessRequest): Promise<{ taskId: string; costMicros: number; run: Promise<Settled> }> {
-    let engine;
-    try {
-      engine = this.engines.get(input.mode);
-      engine.assertAvailable?.();
-    } catch (err) {
-      if (err instanceof EngineUnavailableError) throw unavailable(err);
-      throw err;
-    }
+    const engine = availableEngine(this.engines, input.mode);
     const priceMicros = this.billing.price('request', input.mode, input.sensibility);
     this.billing.checkMaxCost(priceMicros, input.maxCost);
     const verdict = this.policy.checkUrl(input.request.url);

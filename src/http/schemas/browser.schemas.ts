@@ -1,18 +1,11 @@
+import type { BrowserActionRequest } from '../../domain/requests/browser-action.service.js';
 import { BbreError } from '../../errors/bbre-error.js';
 import { asBody, optMaxCost, requiredId } from './fields.js';
 import { SESSION_ID_HINT } from './session.schemas.js';
 
 export const MAX_BATCH_STEPS = 50;
 
-export interface BrowserActionInput {
-  sessionId: string;
-  /** Raw steps, validated by the engine that runs them. */
-  steps: Array<Record<string, unknown>>;
-  batch: boolean;
-  timeoutSecs: number;
-  speed: unknown;
-  maxCost?: number;
-}
+export type BrowserActionInput = BrowserActionRequest;
 
 /** Contract §3.5: flat (`action: "click", selector`), nested (`action: {type, …}`) or batch (`actions: [...]`). */
 export function parseBrowserAction(raw: unknown, limits: { maxTimeoutSecs: number }): BrowserActionInput {
