@@ -94,6 +94,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
     const accounts = new AccountService(store, clock, releaser, config.maxSessionsPerAccount, config.authCacheMs);
     const sessions = new SessionService(store, engines, billing, releaser, clock, logger, {
       maxSessionTimeoutSecs: config.maxSessionTimeoutSecs,
+      policy,
       maxSessionsOf: (a) => accounts.maxSessionsOf(a),
     });
     const history = new HistoryService(store.tasks);
@@ -205,6 +206,7 @@ export async function buildOperator(config: Readonly<Config>): Promise<OperatorA
   const billing = new BillingService(store.billing, new PriceList(config.prices), systemClock, config.taskRetentionSecs * 1000);
   const sessions = new SessionService(store, engines, billing, releaser, systemClock, logger, {
     maxSessionTimeoutSecs: config.maxSessionTimeoutSecs,
+    policy: createTargetPolicy(config.allowPrivateTargets),
     maxSessionsOf: (a) => accounts.maxSessionsOf(a),
   });
   return { accounts, sessions, close: () => store.close() };

@@ -25,6 +25,8 @@ export interface SessionEngine {
   assertAvailable?(): void;
   /** Allocates live resources for a new session (a browser context in adaptive mode). */
   open(session: EngineSession): Promise<void>;
+  /** Sessions this engine holds live resources for (to reconcile with the store). */
+  liveSessionIds?(): string[];
   /** Releases the session's live resources; idempotent, and a no-op for a session it does not hold. */
   release(sessionId: string, reason: EndedReason): Promise<void>;
   /** Runs one request with the session's identity and state. */
@@ -155,6 +157,8 @@ export interface BrowserEngine extends SessionEngine {
   parseSteps(raw: Array<Record<string, unknown>>, batch: boolean): ActionStep[];
   parseSpeed(raw: unknown): string | undefined;
   runActions(session: EngineSession, steps: ActionStep[], options: ActionRunOptions): Promise<ActionRunResult>;
+  /** The URL the session's page shows now (contract §3.12: a browser_action record's `url`); undefined when it has none. */
+  pageUrl(sessionId: string): string | undefined;
   /** Called when a session's browser went away under it (crash): the domain ends the session honestly. */
   onSessionLost?: (sessionId: string, accountId: string) => void;
 }

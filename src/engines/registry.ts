@@ -24,6 +24,11 @@ export class EngineRegistry {
     await this.engines.get(mode)?.release(sessionId, reason);
   }
 
+  /** Live sessions per mode, for reconciliation with the store. */
+  liveSessions(): Array<{ mode: Mode; ids: string[] }> {
+    return [...this.engines.values()].map((e) => ({ mode: e.mode, ids: e.liveSessionIds?.() ?? [] })).filter((e) => e.ids.length > 0);
+  }
+
   close(): Promise<void> {
     this.closing ??= Promise.allSettled([...this.engines.values()].map((e) => e.close())).then(() => undefined);
     return this.closing;

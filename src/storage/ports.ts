@@ -208,6 +208,8 @@ export interface SessionStore {
   countActiveByMode(): Promise<Record<string, number>>;
   purgeEnded(before: number): Promise<number>;
   saveState(accountId: string, id: string, state: unknown): Promise<void>;
+  /** Of `ids`, those that are no longer active (ended by another process, or purged), with their end reason. */
+  endedAmong(ids: readonly string[]): Promise<Array<{ id: string; accountId: string; reason: EndedReason }>>;
   /** Operator surface only (admin close by id): the owning account of a session. */
   findOwner(id: string): Promise<string | undefined>;
 }

@@ -111,6 +111,15 @@ describe.each(BACKENDS)('passive session requests (%s)', (backend) => {
     };
     const send = (sessionId: string, options: Record<string, unknown>, apiKey = key) => s.call('/session/request', { sessionId, ...options }, apiKey);
 
+    it('closing a session discards its cookie jar (contract §3.4)', async () => {
+      const sessionId = await open();
+      await send(sessionId, { url: `${site.url}/login`, method: 'POST', body: { user: 'alice' } });
+      const accountId = (await s.app.accounts.authenticate(key)).account.id;
+      expect((await s.app.store.sessions.getSession(accountId, sessionId))?.state).toBeTruthy();
+      expect((await s.call('/session/close', { sessionId }, key)).status).toBe(200);
+      expect((await s.app.store.sessions.getSession(accountId, sessionId))?.state).toBeNull();
+    });
+
     it('login: the cookie set on the POST redirect hop is sent on the next hop and on later requests', async () => {
       const sessionId = await open();
       const login = await send(sessionId, { url: `${site.url}/login`, method: 'POST', body: { user: 'alice' } });

@@ -33,12 +33,10 @@ describe.each(BACKENDS)('private targets refused over HTTP (%s)', (backend) => {
   let s: TestServer;
   let key: string;
   let plainSession: string;
-  let proxiedSession: string;
   beforeAll(async () => {
     s = await startServer(backend, { config: { allowPrivateTargets: false } });
     ({ key } = await s.account(1));
     plainSession = (await s.call('/session/create', {}, key)).body.session.id;
-    proxiedSession = (await s.call('/session/create', { proxy: proxy.url }, key)).body.session.id;
   });
   afterAll(() => s?.close());
 
@@ -71,7 +69,7 @@ describe.each(BACKENDS)('private targets refused over HTTP (%s)', (backend) => {
       const relayed = proxy.relayed;
       const balance = await balanceOf();
       for (const [path, body] of [
-        ['/session/request', { sessionId: proxiedSession, url }],
+        ['/session/request', { sessionId: plainSession, url }],
         ['/request/execute', { url, proxy: proxy.url }],
         ['/request/create', { url, proxy: proxy.url }],
       ] as const) {
@@ -86,11 +84,19 @@ describe.each(BACKENDS)('private targets refused over HTTP (%s)', (backend) => {
     },
   );
 
-  it('a proxy on a private address is refused too, and the reservation refunded', async () => {
+  it('a session with a proxy on a private address is refused at creation, before the fee', async () => {
+    const balance = await balanceOf();
+    const res = await s.call('/session/create', { proxy: proxy.url }, key);
+    expectEnvelopeError(res, 403, 'TARGET_NOT_ALLOWED');
+    expect(res.body.error.details.field).toBe('proxy');
+    expect(await balanceOf()).toBe(balance);
+  });
+
+  it('a stateless request through a proxy on a private address is refused, and the reservation refunded', async () => {
     const balance = await balanceOf();
     const relayed = proxy.relayed;
     // `.example` never resolves; the proxy check comes first anyway.
-    const res = await s.call('/session/request', { sessionId: proxiedSession, url: 'http://public-target.example/' }, key);
+    const res = await s.call('/request/execute', { url: 'http://public-target.example/', proxy: proxy.url }, key);
     expectEnvelopeError(res, 403, 'TARGET_NOT_ALLOWED');
     expect(res.body.error.details).toMatchObject({ taskId: expect.stringMatching(/^task_/), refunded: true });
     expect(proxy.relayed).toBe(relayed);

@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { createBrowserPages } from './browser-pages.js';
 
 /** What /echo answers: the request as the target saw it. */
 export interface EchoBody {
@@ -94,7 +95,7 @@ function selfSignedCert(): { key: Buffer; cert: Buffer } {
 }
 
 /**
- * The local target site the passive-engine tests aim at (STYLE.md §5: our own site, never the internet).
+ * The local target site the engine tests aim at (STYLE.md §5: our own site, never the internet).
  * Bound to 127.0.0.1 on port 0; `close()` also drops held sockets, so a pending /slow never outlives the tests.
  */
 export async function startTargetSite(options: TargetSiteOptions = {}): Promise<TargetSite> {
@@ -103,6 +104,7 @@ export async function startTargetSite(options: TargetSiteOptions = {}): Promise<
   const hits = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
   const sockets = new Set<Socket>();
+  const browserPages = createBrowserPages();
 
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://target.invalid');
@@ -160,6 +162,7 @@ export async function startTargetSite(options: TargetSiteOptions = {}): Promise<
       const code = Number(url.searchParams.get('status') ?? 302);
       return send(res, code, '', { location: url.searchParams.get('url') ?? '/' });
     }
+    if (browserPages(req, res, url, body)) return;
     send(res, 404, 'no such page');
   };
 

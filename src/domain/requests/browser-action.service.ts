@@ -70,7 +70,8 @@ export class BrowserActionService {
     const taskId = newTaskId();
     const actionName = input.batch ? 'batch' : steps[0]!.name;
     const reservation = await this.billing.reserve(
-      { taskId, accountId: account.id, type: 'browser_action', mode: session.mode, sensibility: session.sensibility, url: null, method: null, action: actionName, sessionId: session.id },
+      // Contract §3.12: a browser_action record's url is the page URL when the call started.
+      { taskId, accountId: account.id, type: 'browser_action', mode: session.mode, sensibility: session.sensibility, url: engine.pageUrl(session.id) ?? null, method: null, action: actionName, sessionId: session.id },
       priceMicros,
     );
     const controller = new AbortController();

@@ -19,7 +19,7 @@ export function failureOf(err: unknown, ctx: { taskId: string; method: string; t
       case 'timeout':
         return {
           status: 'timeout',
-          error: new BbreError('REQUEST_TIMEOUT', { message: `The target did not answer within ${ctx.timeoutSecs} seconds.`, retryable, details, cause: err }),
+          error: new BbreError('REQUEST_TIMEOUT', { message: `The target did not answer within ${ctx.timeoutSecs} second${ctx.timeoutSecs === 1 ? '' : 's'}.`, retryable, details, cause: err }),
         };
       case 'not_allowed':
         return { status: 'failed', error: new BbreError('TARGET_NOT_ALLOWED', { details: { ...details, reason: err.reason }, cause: err }) };

@@ -1,5 +1,5 @@
 import type { EngineRegistry } from '../../engines/registry.js';
-import type { EndedSessionRef } from '../../storage/ports.js';
+import type { EndedSessionRef, Store } from '../../storage/ports.js';
 import type { Logger } from '../logger.js';
 import type { InFlightWork } from '../requests/in-flight.js';
 
@@ -14,6 +14,17 @@ export class SessionReleaser {
     private readonly inFlight: InFlightWork,
     private readonly log: Logger,
   ) {}
+
+  /**
+   * Live handles whose session ended elsewhere (the operator CLI suspended the account, another node closed it)
+   * are released here, so no context outlives its session by more than one sweep.
+   */
+  async reconcile(store: Store): Promise<void> {
+    for (const { mode, ids } of this.engines.liveSessions()) {
+      const ended = await store.sessions.endedAmong(ids);
+      await this.release(ended.map((e) => ({ id: e.id, accountId: e.accountId, mode, reason: e.reason })));
+    }
+  }
 
   async release(refs: readonly EndedSessionRef[]): Promise<void> {
     await Promise.all(

@@ -50,6 +50,7 @@ export class SessionSweeper {
         await this.releaser.release(expired);
         if (expired.length < batch || this.stopped) break;
       }
+      await this.releaser.reconcile(this.store);
       await this.store.sessions.purgeEnded(now - this.options.sessionRetentionMs);
       await this.store.tasks.purgeResults(now);
     } catch (err) {

@@ -1,4 +1,5 @@
-import type { Mode, Profile, Sensibility, SessionStatus, SessionView } from '../../contract/types.js';
+import type { Mode, Profile, ProxySpec, Sensibility, SessionStatus, SessionView } from '../../contract/types.js';
+import type { TargetPolicy } from '../../security/target-policy.js';
 import { BbreError } from '../../errors/bbre-error.js';
 import { EngineUnavailableError } from '../../engines/engine.js';
 import type { EngineRegistry } from '../../engines/registry.js';
@@ -23,6 +24,8 @@ export interface CreateSessionInput {
 
 export interface SessionServiceOptions {
   maxSessionTimeoutSecs: number;
+  /** A proxy on a literal private address or a local name would reach into our own network. */
+  policy: TargetPolicy;
   maxSessionsOf(account: AccountRecord): number;
 }
 
@@ -41,6 +44,11 @@ export class SessionService {
     const timeoutSecs = effectiveTimeoutSecs(input.timeoutSecs, this.options.maxSessionTimeoutSecs);
     const feeMicros = this.billing.price('sessionCreate', input.mode, input.sensibility);
     this.billing.checkMaxCost(feeMicros, input.maxCost);
+    const proxy = input.proxy as ProxySpec | undefined;
+    if (proxy) {
+      const verdict = this.options.policy.checkUrl(new URL(`http://${proxy.host.includes(':') ? `[${proxy.host}]` : proxy.host}:${proxy.port}/`));
+      if (!verdict.allowed) throw new BbreError('TARGET_NOT_ALLOWED', { details: { field: 'proxy', reason: `proxy ${verdict.reason}` } });
+    }
     const engine = availableEngine(this.engines, input.mode);
     const profile = engine.createProfile(input.sensibility, input.fingerprint);
     const now = this.clock.now();

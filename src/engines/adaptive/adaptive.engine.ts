@@ -18,11 +18,12 @@ import {
 import { buildChromeProfile } from '../identity/chrome-profile.js';
 import { asActionError, type ActionContext, type Speed } from './actions/action.js';
 import { actionByName, parseSpeed, parseStep } from './actions/catalog.js';
-import type { BrowserPool, PoolFlavor } from './browser-pool.js';
+import type { BrowserPool, Driver, PoolFlavor } from './browser-pool.js';
 import { INSTALL_HINT } from './chromium.js';
 import { browserCookiesToJar, inputToBrowserCookies, jarToBrowserCookies } from './cookie-bridge.js';
 import { pageRequest } from './page-request.js';
-import { applyUaOverride, readEngineUaMetadata, uaOverrideFor, type EngineUaMetadata } from './stealth/ua-override.js';
+import { mainWorldEvaluator } from './stealth/main-world.js';
+import { applyUaOverride, launchUserAgent, readEngineUaMetadata, uaOverrideFor, type EngineUaMetadata } from './stealth/ua-override.js';
 import { guardContext } from './target-guard.js';
 
 export interface AdaptiveEngineOptions {
@@ -37,6 +38,8 @@ interface Handle {
   accountId: string;
   context: BrowserContext;
   page: Page;
+  /** Which driver made the page (patchright evaluates in an isolated world unless told otherwise). */
+  driver: Driver;
   release(): Promise<void>;
   /** Set when we close it on purpose, so a context close is not mistaken for a crash. */
   closing: boolean;
@@ -48,7 +51,7 @@ function flavorOf(sensibility: Sensibility, profile: Profile): PoolFlavor {
   // --accept-lang takes the language list; Chromium adds the q-values itself.
   const acceptLanguage = (profile.languages ?? ['en-US', 'en']).join(',');
   if (sensibility === 'low') return { driver: 'playwright', stealth: false, acceptLanguage };
-  return { driver: sensibility === 'high' ? 'patchright' : 'playwright', stealth: true, acceptLanguage };
+  return { driver: sensibility === 'high' ? 'patchright' : 'playwright', stealth: true, acceptLanguage, userAgent: launchUserAgent(profile) };
 }
 
 function proxyOption(proxy: ProxySpec | null | undefined): BrowserContextOptions['proxy'] {
@@ -129,9 +132,9 @@ export class AdaptiveEngine implements BrowserEngine {
         context.on('page', (p) => void applyUaOverride(context, p, override).catch(() => undefined));
         const page = await context.newPage();
         await applyUaOverride(context, page, override);
-        return this.register(session, context, page, lease.release);
+        return this.register(session, context, page, flavor.driver, lease.release);
       }
-      return this.register(session, context, await context.newPage(), lease.release);
+      return this.register(session, context, await context.newPage(), flavor.driver, lease.release);
     } catch (err) {
       await lease.release();
       if (err instanceof EngineUnavailableError) throw err;
@@ -150,8 +153,8 @@ export class AdaptiveEngine implements BrowserEngine {
     return meta;
   }
 
-  private register(session: EngineSession, context: BrowserContext, page: Page, release: () => Promise<void>): Handle {
-    const handle: Handle = { sessionId: session.id, accountId: session.accountId, context, page, release, closing: false };
+  private register(session: EngineSession, context: BrowserContext, page: Page, driver: Driver, release: () => Promise<void>): Handle {
+    const handle: Handle = { sessionId: session.id, accountId: session.accountId, context, page, driver, release, closing: false };
     this.handles.set(session.id, handle);
     context.on('close', () => {
       if (handle.closing || this.handles.get(session.id) !== handle) return;
@@ -205,6 +208,7 @@ export class AdaptiveEngine implements BrowserEngine {
     const ctx: ActionContext = {
       page: handle.page,
       context: handle.context,
+      evaluateInMainWorld: mainWorldEvaluator(handle.page, handle.driver),
       timeoutMs: options.timeoutMs,
       speed: (options.speed as Speed | undefined) ?? DEFAULT_SPEED[session.sensibility],
       checkTarget: (url) => {
@@ -241,6 +245,14 @@ export class AdaptiveEngine implements BrowserEngine {
       title: await handle.page.title().catch(() => ''),
       updateState: (stored) => browserCookiesToJar(cookies, stored),
     };
+  }
+
+  pageUrl(sessionId: string): string | undefined {
+    return this.handles.get(sessionId)?.page.url();
+  }
+
+  liveSessionIds(): string[] {
+    return [...this.handles.keys()].filter((id) => id.startsWith('session_'));
   }
 
   async release(sessionId: string, _reason: EndedReason): Promise<void> {

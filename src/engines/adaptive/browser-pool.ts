@@ -44,12 +44,13 @@ export interface LeasedContext {
   release(): Promise<void>;
 }
 
-const flavorKey = (f: PoolFlavor) => `${f.driver}|${f.stealth ? 'stealth' : 'plain'}|${f.acceptLanguage}`;
+const flavorKey = (f: PoolFlavor) => `${f.driver}|${f.stealth ? 'stealth' : 'plain'}|${f.acceptLanguage}|${f.userAgent ?? ''}`;
 
 /**
- * A few long-lived Chromium processes, one per flavor in use (driver × stealth flags × Accept-Language), and
- * one isolated context per session: never a browser launch per session. Browsers are retired after
- * `retireAfterContexts` and replaced when they crash; live contexts are admitted through a limiter.
+ * A few long-lived Chromium processes, one per flavor in use (driver × stealth flags × Accept-Language × stealth
+ * user agent, which every default-profile session shares), and one isolated context per session: never a browser
+ * launch per session. Browsers are retired after `retireAfterContexts` and replaced when they crash; live
+ * contexts are admitted through a limiter.
  */
 export class BrowserPool {
   private readonly browsers = new Map<string, PooledBrowser>();

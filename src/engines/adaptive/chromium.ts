@@ -48,6 +48,13 @@ export interface LaunchFlavor {
   stealth: boolean;
   /** Accept-Language the browser sends (a launch flag keeps the header in Chromium's own position). */
   acceptLanguage: string;
+  /**
+   * Stealth only: the browser-wide user agent (`--user-agent`). Service workers take `navigator.userAgent` and
+   * their script request's User-Agent from it and from nothing else (no CDP override reaches them), so without
+   * it they say "HeadlessChrome". The flag blanks the detailed client hints; the per-target CDP overrides restore
+   * them (stealth/child-targets.ts).
+   */
+  userAgent?: string;
 }
 
 export function chromiumArgs(flavor: LaunchFlavor): string[] {
@@ -63,5 +70,6 @@ export function chromiumArgs(flavor: LaunchFlavor): string[] {
     `--accept-lang=${flavor.acceptLanguage}`,
   ];
   if (flavor.stealth) args.push('--disable-blink-features=AutomationControlled');
+  if (flavor.stealth && flavor.userAgent) args.push(`--user-agent=${flavor.userAgent}`);
   return args;
 }

@@ -34,6 +34,17 @@ async function redirectsOf(response: PwResponse): Promise<RedirectHop[]> {
   return hops;
 }
 
+/** The frame of a document response; service-worker responses have none. */
+function frameOf(response: PwResponse): unknown {
+  try {
+    return response.frame();
+  } catch {
+    return undefined;
+  }
+}
+
+const withoutHash = (url: string) => url.split('#')[0];
+
 /** Waits until no main-frame navigation happened for QUIET_MS, or the deadline. */
 async function settle(page: Page, deadline: number): Promise<void> {
   let last = Date.now();
@@ -86,6 +97,15 @@ export async function pageRequest(context: BrowserContext, page: Page, request: 
     await route.fallback({ method: request.method, headers: { ...route.request().headers(), ...extraHeaders }, postData: encoded.bytes });
   };
   if (rewrite) await page.route('**/*', handler);
+  // Contract §1.7 adaptive: statusCode/headers are those of the final document's main response, and a script
+  // navigation (a JavaScript challenge) replaces the document `goto` answered for.
+  let lastDocument: PwResponse | undefined;
+  const onResponse = (r: PwResponse) => {
+    if (!r.request().isNavigationRequest() || frameOf(r) !== page.mainFrame()) return;
+    if (r.status() >= 300 && r.status() < 400 && r.headers().location !== undefined) return; // a redirect hop
+    lastDocument = r;
+  };
+  page.on('response', onResponse);
   const onAbort = () => void page.goto('about:blank').catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -99,14 +119,18 @@ export async function pageRequest(context: BrowserContext, page: Page, request: 
     }
     if (!response) throw new TargetError('unreachable', 'The navigation produced no response.', 'connect');
     if (request.followRedirects) await settle(page, deadline);
+    const url = page.url();
+    // A navigation that never committed (a 204, a download) leaves the page on the earlier document.
+    const final = lastDocument && withoutHash(lastDocument.url()) === withoutHash(url) ? lastDocument : response;
     return {
-      statusCode: response.status(),
-      headers: headersOf(await response.headersArray()),
+      statusCode: final.status(),
+      headers: headersOf(await final.headersArray()),
       body: request.method === 'HEAD' ? '' : await page.content(),
-      url: page.url(),
-      redirects: await redirectsOf(response),
+      url,
+      redirects: await redirectsOf(final),
     };
   } finally {
+    page.off('response', onResponse);
     signal?.removeEventListener('abort', onAbort);
     if (rewrite) await page.unroute('**/*', handler).catch(() => undefined);
   }

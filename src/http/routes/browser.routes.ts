@@ -51,8 +51,9 @@ export function browserRoutes(deps: { actions: BrowserActionService; maxRequestT
         },
       },
       async (req, reply) => {
+        const input = parseBrowserAction(req.body, { maxTimeoutSecs: deps.maxRequestTimeoutSecs });
         reply.header('x-bbre-cost', '0');
-        const out = await deps.actions.run(principalOf(req).account, parseBrowserAction(req.body, { maxTimeoutSecs: deps.maxRequestTimeoutSecs }));
+        const out = await deps.actions.run(principalOf(req).account, input);
         reply.header('x-bbre-cost', String(microsToUsd(out.costMicros)));
         return ok({ data: out.data });
       },

@@ -135,8 +135,10 @@ export function requestRoutes(deps: RequestRouteDeps) {
           },
         },
         async (req, reply) => {
+          const input = parseStatelessRequest(req.body, limits(120));
+          // From here on the call is charged: a failure answers with the net amount kept, 0.
           reply.header('x-bbre-cost', '0');
-          const { data, costMicros } = await deps.requests.execute(principalOf(req).account, parseStatelessRequest(req.body, limits(120)));
+          const { data, costMicros } = await deps.requests.execute(principalOf(req).account, input);
           reply.header('x-bbre-cost', String(microsToUsd(costMicros)));
           return ok({ data });
         },

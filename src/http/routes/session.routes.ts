@@ -24,7 +24,7 @@ export function sessionRoutes(deps: { sessions: SessionService }) {
             tag: 'Sessions',
             auth: 'key',
             charged: true,
-            errors: ['INVALID_MODE', 'INVALID_SENSIBILITY', 'INVALID_TIMEOUT', 'SESSION_LIMIT_REACHED', 'INSUFFICIENT_BALANCE', 'PRICE_ABOVE_MAX_COST', 'SERVICE_UNAVAILABLE'],
+            errors: ['INVALID_MODE', 'INVALID_SENSIBILITY', 'INVALID_TIMEOUT', 'SESSION_LIMIT_REACHED', 'INSUFFICIENT_BALANCE', 'PRICE_ABOVE_MAX_COST', 'TARGET_NOT_ALLOWED', 'SERVICE_UNAVAILABLE'],
             body: {
               type: 'object',
               properties: {

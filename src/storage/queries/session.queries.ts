@@ -11,7 +11,7 @@ type Db = Kysely<Database> | Transaction<Database>;
 async function expireDueFor(db: Db, accountId: string, now: number): Promise<EndedSessionRef[]> {
   const rows = await db
     .updateTable('sessions')
-    .set({ status: 'expired', ended_reason: 'expired', ended_at: sql`expires_at` })
+    .set({ status: 'expired', ended_reason: 'expired', ended_at: sql`expires_at`, state_json: null })
     .where('account_id', '=', accountId)
     .where('status', '=', 'active')
     .where('expires_at', '<', now)
@@ -169,7 +169,7 @@ export class SessionQueries implements SessionStore {
   async endSession(accountId: string, id: string, reason: EndedReason, endedAt: number): Promise<SessionRecord | undefined> {
     const row = await this.db
       .updateTable('sessions')
-      .set({ status: reason === 'expired' ? 'expired' : 'closed', ended_reason: reason, ended_at: endedAt })
+      .set({ status: reason === 'expired' ? 'expired' : 'closed', ended_reason: reason, ended_at: endedAt, state_json: null })
       .where('id', '=', id)
       .where('account_id', '=', accountId)
       .where('status', '=', 'active')
@@ -194,7 +194,7 @@ export class SessionQueries implements SessionStore {
     const due = this.db.selectFrom('sessions').select('id').where('status', '=', 'active').where('expires_at', '<', now).limit(max);
     const rows = await this.db
       .updateTable('sessions')
-      .set({ status: 'expired', ended_reason: 'expired', ended_at: sql`expires_at` })
+      .set({ status: 'expired', ended_reason: 'expired', ended_at: sql`expires_at`, state_json: null })
       .where('id', 'in', due)
       .where('status', '=', 'active')
       .returning(['id', 'account_id', 'mode', 'ended_reason'])
@@ -205,7 +205,7 @@ export class SessionQueries implements SessionStore {
   async endAllForAccount(accountId: string, reason: EndedReason, now: number): Promise<EndedSessionRef[]> {
     const rows = await this.db
       .updateTable('sessions')
-      .set({ status: 'closed', ended_reason: reason, ended_at: now })
+      .set({ status: 'closed', ended_reason: reason, ended_at: now, state_json: null })
       .where('account_id', '=', accountId)
       .where('status', '=', 'active')
       .returning(['id', 'account_id', 'mode', 'ended_reason'])
@@ -214,7 +214,7 @@ export class SessionQueries implements SessionStore {
   }
 
   async endAllOfMode(mode: 'passive' | 'adaptive', reason: EndedReason, now: number): Promise<number> {
-    const r = await this.db.updateTable('sessions').set({ status: 'closed', ended_reason: reason, ended_at: now }).where('mode', '=', mode).where('status', '=', 'active').executeTakeFirst();
+    const r = await this.db.updateTable('sessions').set({ status: 'closed', ended_reason: reason, ended_at: now, state_json: null }).where('mode', '=', mode).where('status', '=', 'active').executeTakeFirst();
     return Number(r.numUpdatedRows);
   }
 
@@ -245,6 +245,17 @@ export class SessionQueries implements SessionStore {
 
   async saveState(accountId: string, id: string, state: unknown): Promise<void> {
     await this.db.updateTable('sessions').set({ state_json: toJson(state) }).where('id', '=', id).where('account_id', '=', accountId).execute();
+  }
+
+  async endedAmong(ids: readonly string[]): Promise<Array<{ id: string; accountId: string; reason: EndedReason }>> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('sessions').select(['id', 'account_id', 'status', 'ended_reason']).where('id', 'in', ids).execute();
+    const known = new Map(rows.map((r) => [r.id, r]));
+    return ids.flatMap((id) => {
+      const r = known.get(id);
+      if (!r) return [{ id, accountId: '', reason: 'evicted' as EndedReason }];
+      return r.status === 'active' ? [] : [{ id, accountId: r.account_id, reason: (r.ended_reason ?? 'closed') as EndedReason }];
+    });
   }
 
   async findOwner(id: string): Promise<string | undefined> {

@@ -1,5 +1,6 @@
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { ActionError, ActionInputError } from '../../engine.js';
+import type { MainWorldEvaluate } from '../stealth/main-world.js';
 
 export { ActionError, ActionInputError };
 
@@ -12,6 +13,8 @@ export const KEY_DELAY_MS: Record<Speed, [number, number]> = { instant: [0, 0], 
 export interface ActionContext {
   page: Page;
   context: BrowserContext;
+  /** `page.evaluate` in the page's main world whatever the driver (stealth/main-world.ts). */
+  evaluateInMainWorld: MainWorldEvaluate;
   timeoutMs: number;
   speed: Speed;
   /** Checks a navigation target against the target policy before the browser goes there. */

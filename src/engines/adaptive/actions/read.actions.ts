@@ -40,8 +40,9 @@ export const evaluate: ActionDefinition = {
     const script = p.script as string;
     const args = p.args as unknown[];
     try {
-      // A function source is called with args; anything else is an expression. Promises are awaited.
-      const value = await ctx.page.evaluate(
+      // A function source is called with args; anything else is an expression. Promises are awaited. The main
+      // world: the caller reads and drives the page's own JavaScript.
+      const value = await ctx.evaluateInMainWorld(
         async ([source, fnArgs]) => {
           const trimmed = source.trim();
           const looksLikeFunction = /^(async\s+)?(function\b|\([^)]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)/.test(trimmed);

@@ -1,5 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import type { Profile } from '../../../contract/types.js';
+import { overrideChildTargets } from './child-targets.js';
 
 /** What the browser itself reports (navigator.userAgentData high-entropy values), read once per browser. */
 export interface EngineUaMetadata {
@@ -86,8 +87,22 @@ export function uaOverrideFor(meta: EngineUaMetadata, profile: Profile) {
   };
 }
 
+/**
+ * The user agent a stealth browser is launched with (`--user-agent`, see chromium.ts): the one thing that reaches
+ * a service worker's `navigator.userAgent` and its script request, which no CDP override does. The flag blanks
+ * the detailed client hints, which the CDP overrides (page, frames, workers, service workers) put back.
+ */
+export function launchUserAgent(profile: Profile): string | undefined {
+  return profile.userAgent?.replace('HeadlessChrome/', 'Chrome/');
+}
+
+/**
+ * Overrides the identity of `page` and of every target it starts (OOPIFs, dedicated, shared and service workers:
+ * child-targets.ts). Call before the page navigates; the CDP session lives as long as the page.
+ */
 export async function applyUaOverride(context: BrowserContext, page: Page, override: ReturnType<typeof uaOverrideFor>): Promise<void> {
   const cdp = await context.newCDPSession(page);
   await cdp.send('Network.setUserAgentOverride', override);
   await cdp.send('Emulation.setUserAgentOverride', override);
+  await overrideChildTargets(cdp, override);
 }

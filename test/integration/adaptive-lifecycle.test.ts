@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { expectEnvelopeError, startServer, type TestServer } from '../support/app.js';
+import { BACKENDS, type Backend } from '../support/backends.js';
+import { ledgerInvariants } from '../support/ledger.js';
+import { chromiumBrowsers, chromiumDescendants, until } from '../support/processes.js';
+import { startTargetSite, type TargetSite } from '../support/target-site.js';
+
+let site: TargetSite;
+beforeAll(async () => {
+  site = await startTargetSite();
+});
+afterAll(() => site?.close());
+
+/** Browser-heavy: SQLite only (adaptive-postgres.test.ts walks the PostgreSQL path); skipped when BBRE_TEST_BACKENDS leaves it out. */
+const backend: Backend = 'sqlite';
+
+/**
+ * The life of browser resources: expiry and sweeps release contexts, a browser killed under its sessions ends
+ * them `crashed` while the server keeps serving, and shutdown leaves no Chromium behind. Runs in order: the
+ * later tests kill the browser and stop the server.
+ */
+describe.skipIf(!BACKENDS.includes(backend))(`adaptive session lifecycle (${backend})`, () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startServer(backend, { config: { maxBrowserContexts: 3 } });
+  });
+  afterAll(() => s?.close());
+
+  const pool = async () => (await s.call('/ready', undefined, undefined, { method: 'GET' })).body.checks.browserPool;
+  const statusOf = async (key: string, sessionId: string) => (await s.call('/session/status', { sessionId }, key)).body.session;
+  const open = async (key: string, extra: Record<string, unknown> = {}): Promise<string> => {
+    const res = await s.call('/session/create', { mode: 'adaptive', ...extra }, key);
+    if (res.status !== 200) throw new Error(`session create failed: ${JSON.stringify(res.body)}`);
+    return res.body.session.id as string;
+  };
+  const page = (key: string, sessionId: string, title: string) => s.call('/session/request', { sessionId, url: `${site.url}/page?title=${title}` }, key);
+
+  it('expiry releases the context: on a status read, and in a sweep nobody triggers', async () => {
+    const { key } = await s.account(100, { maxSessions: 100 });
+    const before = (await pool()).busy;
+    const read = await open(key, { timeout: 60 });
+    const swept = await open(key, { timeout: 120 });
+    expect((await page(key, read, 'Read')).body.data.statusCode).toBe(200);
+    expect((await pool()).busy).toBe(before + 2);
+
+    s.clock.advance(61_000);
+    expect(await statusOf(key, read)).toMatchObject({ status: 'expired', endedReason: 'expired' });
+    await until(async () => ((await pool()).busy === before + 1 ? true : undefined), 'context released on the status read');
+    expectEnvelopeError(await s.call('/browser/action', { sessionId: read, action: 'getTitle' }, key), 400, 'SESSION_EXPIRED');
+
+    s.clock.advance(60_000);
+    await s.app.sweeper.sweep();
+    await until(async () => ((await pool()).busy === before ? true : undefined), 'context released by the sweeper');
+    expect(await statusOf(key, swept)).toMatchObject({ status: 'expired', endedReason: 'expired' });
+  });
+
+  it('a killed browser ends its sessions crashed, refunds the request in flight, and the server keeps serving', async () => {
+    const { id: accountId, key } = await s.account(100, { maxSessions: 100 });
+    const idle = await open(key);
+    const busySession = await open(key);
+    expect((await page(key, idle, 'Idle')).body.data.statusCode).toBe(200);
+    const balanceBefore = (await s.call('/account/balance', {}, key)).body.balance;
+
+    const slowHits = site.hits.get('/slow') ?? 0;
+    const inFlight = s.call('/session/request', { sessionId: busySession, url: `${site.url}/slow?ms=30000` }, key);
+    await until(() => ((site.hits.get('/slow') ?? 0) > slowHits ? true : undefined), 'the request reached the target');
+
+    const browsers = chromiumBrowsers();
+    expect(browsers.length).toBeGreaterThan(0);
+    for (const b of browsers) process.kill(b.pid, 'SIGKILL');
+
+    // Which comes first, the failed navigation or the session's end, is a race: either answer is honest.
+    const failed = await inFlight;
+    if (failed.body.error?.code === 'SESSION_CLOSED') {
+      expectEnvelopeError(failed, 400, 'SESSION_CLOSED');
+      expect(failed.body.error.details).toMatchObject({ status: 'closed', endedReason: 'crashed' });
+    } else expectEnvelopeError(failed, 503, 'SERVICE_UNAVAILABLE');
+    expect(failed.body.error.details).toMatchObject({ refunded: true, taskId: expect.stringMatching(/^task_/) });
+    for (const sessionId of [idle, busySession]) {
+      const ended = await until(async () => {
+        const st = await statusOf(key, sessionId);
+        return st.status === 'active' ? undefined : st;
+      }, `session ${sessionId} ended`);
+      expect(ended).toMatchObject({ status: 'closed', endedReason: 'crashed', closedAt: expect.any(Number) });
+    }
+    expectEnvelopeError(await s.call('/session/request', { sessionId: idle, url: `${site.url}/page` }, key), 400, 'SESSION_CLOSED');
+    expectEnvelopeError(await s.call('/browser/action', { sessionId: busySession, action: 'getTitle' }, key), 400, 'SESSION_CLOSED');
+    await until(async () => ((await pool()).busy === 0 ? true : undefined), 'slots of the dead contexts returned');
+
+    // Refunded: the balance is where it was before the request that died; the ledger agrees.
+    expect((await s.call('/account/balance', {}, key)).body.balance).toBe(balanceBefore);
+    const inv = await ledgerInvariants(s.app, accountId);
+    expect(inv.balanceMicros).toBe(inv.ledgerBalanceMicros);
+    expect(inv.totalChargedMicros).toBe(inv.sessionTaskNetMicros);
+    expect(inv.requestCount).toBe(1);
+    expect(inv.priceMismatches).toEqual([]);
+
+    // A fresh browser for the next adaptive session; passive mode never depended on it.
+    const fresh = await open(key);
+    onTestFinished(async () => {
+      await s.call('/session/close', { sessionId: fresh }, key);
+    });
+    const res = await page(key, fresh, 'Fresh');
+    expect(res.body.data).toMatchObject({ statusCode: 200, url: `${site.url}/page?title=Fresh` });
+    expect((await s.call('/browser/action', { sessionId: fresh, action: 'getTitle' }, key)).body.data.result).toEqual({ title: 'Fresh' });
+    expect(chromiumBrowsers().map((b) => b.pid)).not.toEqual(expect.arrayContaining(browsers.map((b) => b.pid)));
+    const passive = await s.call('/request/execute', { url: `${site.url}/status/200` }, key);
+    expect(passive.body.data.statusCode).toBe(200);
+    expect((await pool()).state).toBe('ready');
+  });
+
+  it('shutdown leaves no Chromium process; a restart ends the adaptive sessions it finds active (evicted)', async () => {
+    const { key } = await s.account(100, { maxSessions: 100 });
+    const survivor = await open(key);
+    expect((await page(key, survivor, 'Survivor')).body.data.statusCode).toBe(200);
+    expect(chromiumDescendants().length).toBeGreaterThan(0);
+
+    await s.close(true);
+    await until(() => (chromiumDescendants().length === 0 ? true : undefined), 'no Chromium left after shutdown');
+
+    const restarted = await startServer(backend, { db: s.db, clock: s.clock });
+    onTestFinished(() => restarted.close());
+    const status = await restarted.call('/session/status', { sessionId: survivor }, key);
+    expect(status.body.session).toMatchObject({ status: 'closed', endedReason: 'evicted' });
+    expectEnvelopeError(await restarted.call('/session/request', { sessionId: survivor, url: `${site.url}/page` }, key), 400, 'SESSION_CLOSED');
+  });
+});
