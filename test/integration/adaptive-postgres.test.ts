@@ -8,6 +8,7 @@ import { startTargetSite, type TargetSite } from '../support/target-site.js';
 
 const CREATE_MICROS = 2000;
 const REQUEST_MICROS = 4000;
+/** The flat form of a price entry (one number for every mode), unlike the per-mode table of the SQLite suites. */
 const ACTION_MICROS = 700;
 const PRICES = { ...DEFAULT_PRICES, browserAction: ACTION_MICROS / 1e6 };
 const usd = (micros: number) => micros / 1e6;

@@ -274,6 +274,10 @@ describe.skipIf(!BACKENDS.includes(backend))(`adaptive sessions: requests, cooki
     const slow = await send(key, sessionId, { url: `${site.url}/slow?ms=20000`, timeout: 1 });
     expectEnvelopeError(slow, 504, 'REQUEST_TIMEOUT');
     expect(slow.body.error.details).toMatchObject({ taskId: expect.stringMatching(/^task_/), refunded: true });
+    // The first document answers, but the script navigation it starts does not finish in time.
+    const lateNavigation = await send(key, sessionId, { url: `${site.url}/js-cookie?delay=50&wait=10000`, timeout: 1.5 });
+    expectEnvelopeError(lateNavigation, 504, 'REQUEST_TIMEOUT');
+    expect(lateNavigation.body.error.details).toMatchObject({ refunded: true });
     const port = await closedPort();
     const refused = await send(key, sessionId, { url: `http://127.0.0.1:${port}/` });
     expectEnvelopeError(refused, 502, 'TARGET_UNREACHABLE');
@@ -290,8 +294,10 @@ describe.skipIf(!BACKENDS.includes(backend))(`adaptive sessions: requests, cooki
     const sessionId = await open(key);
     const slowHits = site.hits.get('/slow') ?? 0;
     const running = send(key, sessionId, { url: `${site.url}/slow?ms=30000` });
-    const queued = act(key, sessionId, { action: 'wait', ms: 30_000 });
     await until(() => ((site.hits.get('/slow') ?? 0) > slowHits ? true : undefined), 'the request reached the target');
+    // The action's task exists (processing) once it is admitted; it then waits behind the request (one page).
+    const queued = act(key, sessionId, { action: 'wait', ms: 30_000 });
+    await until(async () => ((await s.call('/account/history', { type: 'browser_action', status: 'processing' }, key)).body.pagination.total === 1 ? true : undefined), 'the action is queued');
     expect((await s.call('/session/close', { sessionId }, key)).status).toBe(200);
     for (const res of [await running, await queued]) {
       expectEnvelopeError(res, 400, 'SESSION_CLOSED');

@@ -39,19 +39,30 @@ export function createBrowserPages(): (req: IncomingMessage, res: ServerResponse
   return (req, res, url, body) => {
     switch (url.pathname) {
       // The challenge: a script sets a cookie and navigates to the protected page. `status` is the challenge's own
-      // HTTP status (real challenge pages answer 403/503); `delay` moves the navigation after the load event.
+      // HTTP status (real challenge pages answer 403/503); `delay` moves the navigation after the load event;
+      // `wait` makes the protected page answer that many ms late.
       case '/js-cookie': {
         const status = Number(url.searchParams.get('status') ?? 200);
         const delay = url.searchParams.get('delay');
-        const go = `document.cookie = "js_ok=1; path=/"; location.href = "/js-protected";`;
+        const wait = url.searchParams.get('wait');
+        const next = `/js-protected${wait === null ? '' : `?wait=${Number(wait)}`}`;
+        const go = `document.cookie = "js_ok=1; path=/"; location.href = "${next}";`;
         const script = delay === null ? go : `addEventListener("load", () => setTimeout(() => { ${go} }, ${Number(delay)}));`;
         html(res, status, 'Checking your browser', `<p>Checking your browser…</p><script>${script}</script>`);
         return true;
       }
-      case '/js-protected':
-        if (cookiesOf(req).js_ok !== '1') html(res, 403, 'Denied', '<h1>denied</h1>');
-        else html(res, 200, 'Protected', '<h1 id="granted">granted</h1>');
+      case '/js-protected': {
+        const answer = () => {
+          if (cookiesOf(req).js_ok !== '1') html(res, 403, 'Denied', '<h1>denied</h1>');
+          else html(res, 200, 'Protected', '<h1 id="granted">granted</h1>');
+        };
+        const wait = Number(url.searchParams.get('wait') ?? 0);
+        if (wait > 0) {
+          const timer = setTimeout(answer, Math.min(wait, 10_000));
+          res.once('close', () => clearTimeout(timer));
+        } else answer();
         return true;
+      }
       case '/form-login': {
         if (req.method !== 'POST') {
           html(res, 200, 'Sign in', LOGIN_FORM);

@@ -45,20 +45,59 @@ function frameOf(response: PwResponse): unknown {
 
 const withoutHash = (url: string) => url.split('#')[0];
 
-/** Waits until no main-frame navigation happened for QUIET_MS, or the deadline. */
-async function settle(page: Page, deadline: number): Promise<void> {
+/**
+ * Waits until no main-frame navigation happened for QUIET_MS and none is pending, or the deadline. A script
+ * navigation is pending from its request until it commits or fails: a target slower than QUIET_MS must not
+ * leave the page mid-navigation (its content cannot be read until the navigation ends).
+ */
+async function settle(page: Page, deadline: number): Promise<{ navigating: boolean }> {
   let last = Date.now();
+  const pending = new Set<PwRequest>();
+  const isMainNavigation = (req: PwRequest) => {
+    try {
+      return req.isNavigationRequest() && req.frame() === page.mainFrame();
+    } catch {
+      return false; // a service worker's request has no frame
+    }
+  };
   const onNav = (frame: unknown) => {
     if (frame === page.mainFrame()) last = Date.now();
   };
+  const onRequest = (req: PwRequest) => {
+    if (!isMainNavigation(req)) return;
+    pending.add(req);
+    last = Date.now();
+  };
+  const onRequestDone = (req: PwRequest) => {
+    if (pending.delete(req)) last = Date.now();
+  };
   page.on('framenavigated', onNav);
+  page.on('request', onRequest);
+  page.on('requestfinished', onRequestDone);
+  page.on('requestfailed', onRequestDone);
   try {
-    while (Date.now() - last < QUIET_MS && Date.now() < deadline) {
-      await page.waitForTimeout(Math.min(QUIET_MS - (Date.now() - last) + 10, Math.max(1, deadline - Date.now())));
+    while ((pending.size > 0 || Date.now() - last < QUIET_MS) && Date.now() < deadline) {
+      const quietLeft = pending.size > 0 ? 50 : QUIET_MS - (Date.now() - last) + 10;
+      await page.waitForTimeout(Math.min(quietLeft, Math.max(1, deadline - Date.now())));
     }
+    if (pending.size > 0) return { navigating: true };
     await page.waitForLoadState('load', { timeout: Math.max(1, deadline - Date.now()) }).catch(() => undefined);
+    return { navigating: false };
   } finally {
     page.off('framenavigated', onNav);
+    page.off('request', onRequest);
+    page.off('requestfinished', onRequestDone);
+    page.off('requestfailed', onRequestDone);
+  }
+}
+
+/** The serialized DOM; a page still navigating when the timeout ran out never got its final document in time. */
+async function documentContent(page: Page, timeoutSecs: number): Promise<string> {
+  try {
+    return await page.content();
+  } catch (err) {
+    if (/page is navigating/i.test((err as Error).message ?? '')) throw new TargetError('timeout', `The target did not answer within ${timeoutSecs} seconds.`, 'timeout', { cause: err });
+    throw err;
   }
 }
 
@@ -118,14 +157,18 @@ export async function pageRequest(context: BrowserContext, page: Page, request: 
       throw navigationError(err, timeoutSecs);
     }
     if (!response) throw new TargetError('unreachable', 'The navigation produced no response.', 'connect');
-    if (request.followRedirects) await settle(page, deadline);
+    if (request.followRedirects && (await settle(page, deadline)).navigating) {
+      // The final document did not arrive in time (reading the page now would wait for it).
+      throw new TargetError('timeout', `The target did not answer within ${timeoutSecs} seconds.`, 'timeout');
+    }
+    const body = request.method === 'HEAD' ? '' : await documentContent(page, timeoutSecs);
     const url = page.url();
     // A navigation that never committed (a 204, a download) leaves the page on the earlier document.
     const final = lastDocument && withoutHash(lastDocument.url()) === withoutHash(url) ? lastDocument : response;
     return {
       statusCode: final.status(),
       headers: headersOf(await final.headersArray()),
-      body: request.method === 'HEAD' ? '' : await page.content(),
+      body,
       url,
       redirects: await redirectsOf(final),
     };
