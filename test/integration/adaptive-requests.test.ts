@@ -49,6 +49,25 @@ describe.skipIf(!BACKENDS.includes(backend))(`adaptive sessions: requests, cooki
     expect((await statusOf(key, sessionId)).requestCount).toBe(3);
   });
 
+  it('an error answer with an empty body is still a completed task with its status', async () => {
+    const { key } = await newAccount();
+    const sessionId = await open(key);
+    for (const code of [404, 500, 204]) {
+      const res = await send(key, sessionId, { url: `${site.url}/empty/${code}` });
+      expect(res.status).toBe(200);
+      expect(res.body.data).toMatchObject({ task: { status: 'completed' }, statusCode: code, body: '' });
+    }
+  });
+
+  it('evaluate: an IIFE is an expression; a script that never settles is cut off at its timeout and the session goes on', async () => {
+    const { key } = await newAccount();
+    const sessionId = await open(key);
+    expect((await act(key, sessionId, { action: 'evaluate', script: '(() => 1 + 1)()' })).body.data.result).toEqual({ value: 2 });
+    const hung = await act(key, sessionId, { action: 'evaluate', script: 'new Promise(() => {})', timeout: 1 });
+    expectEnvelopeError(hung, 504, 'BROWSER_TIMEOUT');
+    expect((await act(key, sessionId, { action: 'getUrl', timeout: 2 })).status).toBe(200);
+  });
+
   it("POST with a body reaches the target with the browser's identity and cookies", async () => {
     const { key } = await newAccount();
     const sessionId = await open(key);

@@ -135,6 +135,11 @@ export async function startTargetSite(options: TargetSiteOptions = {}): Promise<
     }
     const status = /^\/status\/(\d{3})$/.exec(path);
     if (status) return send(res, Number(status[1]), `status ${status[1]}`, { 'x-repeated': ['a', 'b'], 'set-cookie': ['s1=one; Path=/', 's2=two; Path=/'] });
+    if (path.startsWith('/empty/')) {
+      // An answer without a body (browsers abandon such navigations, yet the target did answer).
+      res.writeHead(Number(path.slice('/empty/'.length)) || 204);
+      return res.end();
+    }
     if (path === '/gzip') return send(res, 200, gzipSync(GZIP_TEXT), { 'content-encoding': 'gzip' });
     if (path === '/binary') return send(res, 200, BINARY_BYTES, { 'content-type': 'image/png' });
     if (path === '/big') return send(res, 200, Buffer.alloc(bigBytes, 'x'));

@@ -24,6 +24,9 @@ export interface BrowserActionRequest {
 
 /** Maps a failed step to its contract code (contract §3.5 errors). */
 function stepError(err: Error, ctx: { taskId: string; sessionClosed: () => BbreError | undefined }): BbreError {
+  // Whatever the step reported, a session closed under it answers SESSION_CLOSED (contract §3.4).
+  const closed = ctx.sessionClosed();
+  if (closed) return new BbreError(closed.code, { message: closed.message, details: { ...closed.details, taskId: ctx.taskId, refunded: true }, cause: err });
   if (err instanceof ActionError) {
     const code = err.kind === 'element_not_found' ? 'ELEMENT_NOT_FOUND' : err.kind === 'timeout' ? 'BROWSER_TIMEOUT' : 'BROWSER_ACTION_FAILED';
     return new BbreError(code, { message: err.message, details: { taskId: ctx.taskId, refunded: true }, cause: err });

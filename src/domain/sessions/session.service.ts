@@ -100,7 +100,8 @@ export class SessionService {
   private async abortCreation(accountId: string, session: SessionRecord, cause: unknown): Promise<void> {
     const now = this.clock.now();
     try {
-      await this.store.sessions.endSession(accountId, session.id, 'crashed', now);
+      // Never usable by the client: the server took it back (`evicted`), not a browser crash.
+      await this.store.sessions.endSession(accountId, session.id, 'evicted', now);
       await this.store.billing.refundSessionCreate(accountId, session.id, now);
     } catch (err) {
       this.log.error({ err, cause, sessionId: session.id }, 'undoing a failed session allocation failed');

@@ -45,6 +45,24 @@ interface Handle {
   closing: boolean;
 }
 
+/** Beyond an action's own timeout, a step that still has not settled (a script that never resolves) is cut off. */
+const STEP_GRACE_MS = 1000;
+
+/** Races `work` against a deadline; the timer is always cleared, and a late result is dropped. */
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ActionError('timeout', 'The browser action did not finish in time.')), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+    work.catch(() => undefined);
+  }
+}
+
 const DEFAULT_SPEED: Record<Sensibility, Speed> = { low: 'instant', medium: 'fast', high: 'human' };
 
 function flavorOf(sensibility: Sensibility, profile: Profile): PoolFlavor {
@@ -228,7 +246,7 @@ export class AdaptiveEngine implements BrowserEngine {
       try {
         const action = actionByName(step.name);
         if (!action) throw new ActionError('failed', `Unknown action ${step.name}.`);
-        const result = await action.run(ctx, step.params);
+        const result = await withDeadline(action.run(ctx, step.params), options.timeoutMs + STEP_GRACE_MS);
         results.push({ step: i, action: step.name, success: true, result, duration: Math.round(performance.now() - started) });
       } catch (err) {
         const error = err instanceof TargetError || err instanceof ActionError ? err : asActionError(err);

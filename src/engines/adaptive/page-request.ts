@@ -154,6 +154,17 @@ export async function pageRequest(context: BrowserContext, page: Page, request: 
       response = await page.goto(target, { waitUntil: 'load', timeout: request.timeoutMs });
     } catch (err) {
       if (signal?.aborted) throw new TargetError('aborted', 'The request was aborted.', 'aborted', { cause: err });
+      // An error status with an empty body (or a 204) makes Chromium abandon the navigation with
+      // ERR_HTTP_RESPONSE_CODE_FAILURE, yet the target did answer: that answer is the result (contract §1.7).
+      if (lastDocument && /ERR_HTTP_RESPONSE_CODE_FAILURE|ERR_ABORTED/.test((err as Error).message ?? '')) {
+        return {
+          statusCode: lastDocument.status(),
+          headers: headersOf(await lastDocument.headersArray()),
+          body: '',
+          url: lastDocument.url(),
+          redirects: await redirectsOf(lastDocument),
+        };
+      }
       throw navigationError(err, timeoutSecs);
     }
     if (!response) throw new TargetError('unreachable', 'The navigation produced no response.', 'connect');

@@ -44,10 +44,10 @@ export const evaluate: ActionDefinition = {
       // world: the caller reads and drives the page's own JavaScript.
       const value = await ctx.evaluateInMainWorld(
         async ([source, fnArgs]) => {
-          const trimmed = source.trim();
-          const looksLikeFunction = /^(async\s+)?(function\b|\([^)]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)/.test(trimmed);
-          // eslint-disable-next-line no-new-func
-          const result = looksLikeFunction ? new Function(`return (${trimmed})`)()(...fnArgs) : new Function(`return (${trimmed})`)();
+          // The source is evaluated as an expression; if that yields a function (a function source), it is
+          // called with the args. An IIFE such as "(() => 1)()" is an expression and yields its value.
+          const evaluated = new Function(`return (${source.trim()})`)();
+          const result = typeof evaluated === 'function' ? evaluated(...fnArgs) : evaluated;
           const awaited = await result;
           return awaited === undefined ? null : JSON.parse(JSON.stringify(awaited));
         },
