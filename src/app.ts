@@ -158,6 +158,9 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
         await http.close().catch((err: unknown) => logger.warn({ err }, 'http close failed'));
         await runner.close();
         await sweeper.stop();
+        // Contract §9.4: sessions whose browser dies with this process end now (`evicted`), not at the next start.
+        const live = engines.liveSessions().flatMap((e) => (e.mode === 'adaptive' ? e.ids : []));
+        await store.sessions.endSessionsById(live, 'evicted', clock.now()).catch((err: unknown) => logger.warn({ err }, 'ending adaptive sessions at shutdown failed'));
         await engines.close();
         await store.close();
       })();

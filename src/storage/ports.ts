@@ -203,6 +203,8 @@ export interface SessionStore {
   expireDue(now: number, max: number): Promise<EndedSessionRef[]>;
   endAllForAccount(accountId: string, reason: EndedReason, now: number): Promise<EndedSessionRef[]>;
   countActive(accountId: string): Promise<number>;
+  /** Shutdown: the listed active sessions (those whose live resources this process holds) end with `reason`. */
+  endSessionsById(ids: readonly string[], reason: EndedReason, now: number): Promise<number>;
   /** Start-up: sessions of a mode that cannot survive a restart end with `reason`. */
   endAllOfMode(mode: 'passive' | 'adaptive', reason: EndedReason, now: number): Promise<number>;
   countActiveByMode(): Promise<Record<string, number>>;

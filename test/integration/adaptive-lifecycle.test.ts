@@ -3,6 +3,7 @@ import { expectEnvelopeError, startServer, type TestServer } from '../support/ap
 import { BACKENDS, type Backend } from '../support/backends.js';
 import { ledgerInvariants } from '../support/ledger.js';
 import { chromiumBrowsers, chromiumDescendants, until } from '../support/processes.js';
+import { openStore } from '../../src/storage/open-store.js';
 import { startTargetSite, type TargetSite } from '../support/target-site.js';
 
 let site: TargetSite;
@@ -115,8 +116,16 @@ describe.skipIf(!BACKENDS.includes(backend))(`adaptive session lifecycle (${back
     expect((await page(key, survivor, 'Survivor')).body.data.statusCode).toBe(200);
     expect(chromiumDescendants().length).toBeGreaterThan(0);
 
+    const accountId = (await s.app.accounts.authenticate(key)).account.id;
     await s.close(true);
     await until(() => (chromiumDescendants().length === 0 ? true : undefined), 'no Chromium left after shutdown');
+    // Contract §9.4: the shutdown itself ended the session whose browser went away with the process.
+    const store = await openStore(s.db.url);
+    try {
+      expect(await store.sessions.getSession(accountId, survivor)).toMatchObject({ status: 'closed', endedReason: 'evicted' });
+    } finally {
+      await store.close();
+    }
 
     const restarted = await startServer(backend, { db: s.db, clock: s.clock });
     onTestFinished(() => restarted.close());

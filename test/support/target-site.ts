@@ -137,8 +137,8 @@ export async function startTargetSite(options: TargetSiteOptions = {}): Promise<
     if (status) return send(res, Number(status[1]), `status ${status[1]}`, { 'x-repeated': ['a', 'b'], 'set-cookie': ['s1=one; Path=/', 's2=two; Path=/'] });
     if (path.startsWith('/empty/')) {
       // An answer without a body (browsers abandon such navigations, yet the target did answer).
-      res.writeHead(Number(path.slice('/empty/'.length)) || 204);
-      return res.end();
+      res.writeHead(Number(path.slice('/empty/'.length)) || 204).end();
+      return;
     }
     if (path === '/gzip') return send(res, 200, gzipSync(GZIP_TEXT), { 'content-encoding': 'gzip' });
     if (path === '/binary') return send(res, 200, BINARY_BYTES, { 'content-type': 'image/png' });

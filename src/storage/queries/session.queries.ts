@@ -213,6 +213,12 @@ export class SessionQueries implements SessionStore {
     return rows.map(toEndedRef);
   }
 
+  async endSessionsById(ids: readonly string[], reason: EndedReason, now: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    const r = await this.db.updateTable('sessions').set({ status: 'closed', ended_reason: reason, ended_at: now, state_json: null }).where('id', 'in', ids).where('status', '=', 'active').executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
   async endAllOfMode(mode: 'passive' | 'adaptive', reason: EndedReason, now: number): Promise<number> {
     const r = await this.db.updateTable('sessions').set({ status: 'closed', ended_reason: reason, ended_at: now, state_json: null }).where('mode', '=', mode).where('status', '=', 'active').executeTakeFirst();
     return Number(r.numUpdatedRows);
