@@ -5,6 +5,27 @@ import { toJson, toSession, toTask } from './mappers.js';
 
 class SessionClosedDuringWork extends Error {}
 
+const TASK_COLUMNS_WITHOUT_RESULT = [
+  'id',
+  'account_id',
+  'type',
+  'mode',
+  'sensibility',
+  'status',
+  'url',
+  'method',
+  'action',
+  'session_id',
+  'price_micros',
+  'refunded',
+  'processing_time_ms',
+  'created_at',
+  'completed_at',
+  'error_code',
+  'error_message',
+  'result_expires_at',
+] as const;
+
 /** Returns a charge to the balance and records the refund entry, inside the caller's transaction. */
 async function creditRefund(trx: Transaction<Database>, task: { id: string; account_id: string; session_id: string | null; price_micros: number }, now: number): Promise<void> {
   const price = Number(task.price_micros);
@@ -102,10 +123,12 @@ export class BillingQueries implements BillingStore {
           .where('id', '=', c.taskId)
           .where('account_id', '=', accountId)
           .where('status', '=', 'processing')
-          .returningAll()
+          // The result was just written from memory: reading it back (a whole response body) would be waste.
+          .returning(TASK_COLUMNS_WITHOUT_RESULT)
           .executeTakeFirst();
         if (!row) return { kind: 'already_ended' };
-        if (!c.session) return { kind: 'completed', task: toTask(row) };
+        const task = { ...toTask({ ...row, result_json: null }), result: c.result };
+        if (!c.session) return { kind: 'completed', task };
         // The counter update takes the session row's lock (PostgreSQL) before its state is read and rewritten.
         // A session closed meanwhile does not count the work: roll back, the caller refunds.
         const counted = await trx
@@ -126,7 +149,7 @@ export class BillingQueries implements BillingStore {
           await trx.updateTable('sessions').set({ state_json: toJson(state) }).where('id', '=', c.session.id).where('account_id', '=', accountId).execute();
           session = { ...session, state };
         }
-        return { kind: 'completed', task: toTask(row), session };
+        return { kind: 'completed', task, session };
       });
     } catch (err) {
       if (err instanceof SessionClosedDuringWork) return { kind: 'session_closed' };
