@@ -125,7 +125,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
     // Contract §4.1: adaptive sessions do not survive a restart (their browser context is gone).
     const orphaned = await store.sessions.endAllOfMode('adaptive', 'evicted', clock.now());
     if (orphaned > 0) logger.warn({ orphaned }, 'ended adaptive sessions orphaned by a restart');
-    if (config.browserPrewarm) void pool.warm({ driver: 'playwright', stealth: true, acceptLanguage: 'en-US,en' });
+    if (config.browserPrewarm) void adaptive.warm();
 
     const http = await buildHttpServer({
       logger,

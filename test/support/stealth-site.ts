@@ -14,7 +14,11 @@ import { dirname, join } from 'node:path';
  * (also as JSON in `#stealth-result`, and `#stealth-done` appears when finished).
  */
 
-/** Our own checks, in report order. */
+/**
+ * Our own checks, in report order. A service worker's identity is split in two: `serviceWorkerConsistency`
+ * (user agent, brands, platform, languages) and `serviceWorkerHighEntropy` (getHighEntropyValues), because the
+ * engine can make the first certain and only race for the second (src/engines/adaptive/stealth/child-targets.ts).
+ */
 export const CHECK_NAMES = [
   'webdriver',
   'headlessUserAgent',
@@ -26,6 +30,7 @@ export const CHECK_NAMES = [
   'outerWindowSize',
   'workerConsistency',
   'serviceWorkerConsistency',
+  'serviceWorkerHighEntropy',
   'iframeConsistency',
   'crossSiteIframeConsistency',
   'headersPage',
@@ -114,14 +119,20 @@ const COLLECT_SRC = `async function collectNavigator(nav) {
   return out;
 }`;
 
+// Workers answer with what they saw twice: when their script first ran (what a detector's worker script reads
+// at once) and when asked.
 const WORKER_JS = `${COLLECT_SRC}
-self.onmessage = function () { collectNavigator(self.navigator).then(function (v) { self.postMessage(v); }); };`;
+var atStart = collectNavigator(self.navigator);
+self.onmessage = function () {
+  Promise.all([atStart, collectNavigator(self.navigator)]).then(function (v) { self.postMessage({ atStart: v[0], onMessage: v[1] }); });
+};`;
 
 const SW_JS = `${COLLECT_SRC}
+var atStart = collectNavigator(self.navigator);
 self.addEventListener('install', function () { self.skipWaiting(); });
 self.addEventListener('activate', function (e) { e.waitUntil(self.clients.claim()); });
 self.addEventListener('message', function (e) {
-  collectNavigator(self.navigator).then(function (v) { e.ports[0].postMessage(v); });
+  Promise.all([atStart, collectNavigator(self.navigator)]).then(function (v) { e.ports[0].postMessage({ atStart: v[0], onMessage: v[1] }); });
 });`;
 
 function frameHtml(kind: string): string {
@@ -185,13 +196,23 @@ const values = {};
 const check = (name, pass, detail) => { checks[name] = { pass: !!pass, detail }; };
 const withTimeout = (p, ms, label) => Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(label + ' timed out after ' + ms + ' ms')), ms))]);
 const errText = (e) => (e && e.message) || String(e);
-const KEYS = ['userAgent', 'brands', 'fullVersionList', 'uaFullVersion', 'platformVersion', 'architecture', 'bitness', 'languages', 'platform', 'uaPlatform', 'mobile'];
+// Identity: what every context reports synchronously. High entropy: what userAgentData.getHighEntropyValues
+// resolves. A service worker gets them from different places (see serviceWorkerHighEntropy), so its check is split.
+const IDENTITY_KEYS = ['userAgent', 'brands', 'languages', 'platform', 'uaPlatform', 'mobile'];
+const HIGH_ENTROPY_KEYS = ['fullVersionList', 'uaFullVersion', 'platformVersion', 'architecture', 'bitness'];
+const ALL_KEYS = IDENTITY_KEYS.concat(HIGH_ENTROPY_KEYS);
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
-function compare(main, other) {
+function compare(main, other, keys = ALL_KEYS) {
   if (!other) return { pass: false, detail: 'no values' };
   const diff = {};
-  for (const k of KEYS) if (!same(main[k], other[k])) diff[k] = { main: main[k], other: other[k] };
+  for (const k of keys) if (!same(main[k], other[k])) diff[k] = { main: main[k], other: other[k] };
   return { pass: Object.keys(diff).length === 0, detail: Object.keys(diff).length ? diff : 'identical' };
+}
+// A worker's values at start and when asked must both equal the page's.
+function compareWorker(main, v, keys = ALL_KEYS) {
+  if (!v) return { pass: false, detail: 'no values' };
+  const start = compare(main, v.atStart, keys), later = compare(main, v.onMessage, keys);
+  return { pass: start.pass && later.pass, detail: start.pass && later.pass ? 'identical' : { atStart: start.detail, onMessage: later.detail } };
 }
 const tags = (al) => (al || '').split(',').map((s) => s.split(';')[0].trim()).filter(Boolean);
 const chUa = (brands) => (brands || []).map((b) => '"' + b.brand + '";v="' + b.version + '"').join(', ');
@@ -272,7 +293,7 @@ async function main() {
     const worker = new Worker('/worker.js?run=' + run);
     values.worker = await withTimeout(new Promise((res, rej) => { worker.onmessage = (e) => res(e.data); worker.onerror = (e) => rej(new Error('worker error: ' + (e.message || 'load failed'))); worker.postMessage('go'); }), 8000, 'worker');
     worker.terminate();
-    const r = compare(main, values.worker);
+    const r = compareWorker(main, values.worker);
     check('workerConsistency', r.pass, r.detail);
   } catch (e) {
     check('workerConsistency', false, errText(e));
@@ -284,10 +305,13 @@ async function main() {
     await withTimeout(navigator.serviceWorker.register('/sw.js?run=' + run, { scope: '/' }), 8000, 'service worker registration');
     const reg = await withTimeout(navigator.serviceWorker.ready, 8000, 'service worker activation');
     values.serviceWorker = await withTimeout(new Promise((res) => { const ch = new MessageChannel(); ch.port1.onmessage = (e) => res(e.data); reg.active.postMessage('go', [ch.port2]); }), 8000, 'service worker answer');
-    const r = compare(main, values.serviceWorker);
+    const r = compareWorker(main, values.serviceWorker, IDENTITY_KEYS);
     check('serviceWorkerConsistency', r.pass, r.detail);
+    const h = compareWorker(main, values.serviceWorker, HIGH_ENTROPY_KEYS);
+    check('serviceWorkerHighEntropy', h.pass, h.detail);
   } catch (e) {
     check('serviceWorkerConsistency', false, errText(e));
+    check('serviceWorkerHighEntropy', false, errText(e));
   }
 
   // --- iframes: same origin, and cross-site (an out-of-process iframe under site isolation) ---

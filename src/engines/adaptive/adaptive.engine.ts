@@ -65,7 +65,7 @@ async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
 
 const DEFAULT_SPEED: Record<Sensibility, Speed> = { low: 'instant', medium: 'fast', high: 'human' };
 
-function flavorOf(sensibility: Sensibility, profile: Profile): PoolFlavor {
+export function flavorOf(sensibility: Sensibility, profile: Profile): PoolFlavor {
   // --accept-lang takes the language list; Chromium adds the q-values itself.
   const acceptLanguage = (profile.languages ?? ['en-US', 'en']).join(',');
   if (sensibility === 'low') return { driver: 'playwright', stealth: false, acceptLanguage };
@@ -95,6 +95,11 @@ export class AdaptiveEngine implements BrowserEngine {
 
   createProfile(sensibility: Sensibility, overrides: Profile | undefined): Profile {
     return buildChromeProfile(sensibility, overrides);
+  }
+
+  /** Launches the browser a default session (medium, generated profile) will use, ahead of the first one. */
+  warm(): Promise<void> {
+    return this.options.pool.warm(flavorOf('medium', buildChromeProfile('medium')));
   }
 
   assertAvailable(): void {

@@ -6,18 +6,24 @@ import type { CDPSession } from 'playwright-core';
  * on the page's own CDP session stop at its process boundary; without this, a cross-site iframe or a service
  * worker of a stealth session reports the headless identity the page hides (contract §4.3).
  *
- * Mechanism (Chromium's own): `Target.setAutoAttach` with `waitForDebuggerOnStart` on the page's session pauses
- * each new child target before its first script runs; we send `Network.setUserAgentOverride` and
- * `Emulation.setUserAgentOverride` to it, then `Runtime.runIfWaitingForDebugger`. No `Runtime.enable` is ever
- * sent (that would be the CDP leak `high` must not have).
+ * Mechanism (Chromium's own): `Target.setAutoAttach` with `waitForDebuggerOnStart` on the page's session reports
+ * each new child target paused; we send `Emulation.setUserAgentOverride` and `Network.setUserAgentOverride` to
+ * it, then `Runtime.runIfWaitingForDebugger`. An OOPIF waits for every client that paused it, so it never runs a
+ * script without the override; dedicated workers take the identity of the frame that starts them anyway. No
+ * `Runtime.enable` is ever sent (that would be the CDP leak `high` must not have).
  *
  * Non-flattened sessions on purpose: Playwright's CDPSession cannot address flattened child sessions (their
  * messages are dropped by its connection), so child targets are driven through `Target.sendMessageToTarget` /
  * `Target.receivedMessageFromTarget`, nested once per level (an OOPIF inside an OOPIF).
  *
- * Known limit: a service worker's `navigator.userAgent` and `navigator.platform` come from the browser's
- * defaults when it starts (no CDP override reaches them); the pool sets `--user-agent` per flavor for the former
- * (see chromium.ts), and the latter is right only for the engine's own platform.
+ * Known limits, both Chromium's (measured on 156):
+ * - A service worker's `navigator.userAgent` and `navigator.platform` come from the browser's defaults when it
+ *   starts; no CDP override reaches them. The pool sets `--user-agent` per flavor for the former (chromium.ts);
+ *   the latter is right only for the engine's own platform.
+ * - A service worker is not held before its first script by this pause: the worker pause is shared by every
+ *   client, and the driver's own browser-level session releases it at once. Our override lands a few ms after
+ *   the worker starts, so high-entropy client hints read by its first script are the browser defaults, which
+ *   `--user-agent` blanks (fullVersionList, uaFullVersion, architecture, bitness); read later, they are ours.
  */
 
 type Params = Record<string, unknown>;
@@ -27,6 +33,7 @@ type Listener = (params: any) => void;
 interface Endpoint {
   send(method: string, params?: Params): Promise<any>;
   on(event: string, listener: Listener): void;
+  off(event: string, listener: Listener): void;
 }
 
 const SEND_TIMEOUT_MS = 5_000;
@@ -37,6 +44,7 @@ function sessionEndpoint(cdp: CDPSession): Endpoint {
   return {
     send: (method, params) => cdp.send(method as never, params as never),
     on: (event, listener) => void cdp.on(event as never, listener as never),
+    off: (event, listener) => void cdp.off(event as never, listener as never),
   };
 }
 
@@ -52,7 +60,7 @@ function childEndpoint(parent: Endpoint, sessionId: string): Endpoint {
     }
     pending.clear();
   };
-  parent.on('Target.receivedMessageFromTarget', (ev: { sessionId: string; message: string }) => {
+  const onMessage = (ev: { sessionId: string; message: string }) => {
     if (ev.sessionId !== sessionId) return;
     let msg: { id?: number; result?: unknown; error?: { message: string }; method?: string; params?: unknown };
     try {
@@ -70,10 +78,17 @@ function childEndpoint(parent: Endpoint, sessionId: string): Endpoint {
     } else if (msg.method) {
       for (const l of listeners.get(msg.method) ?? []) l(msg.params);
     }
-  });
-  parent.on('Target.detachedFromTarget', (ev: { sessionId?: string }) => {
-    if (ev.sessionId === sessionId) failAll('target detached');
-  });
+  };
+  // A page lives long and starts many frames and workers: each child unhooks itself from its parent when it goes.
+  const onDetached = (ev: { sessionId?: string }) => {
+    if (ev.sessionId !== sessionId) return;
+    parent.off('Target.receivedMessageFromTarget', onMessage);
+    parent.off('Target.detachedFromTarget', onDetached);
+    failAll('target detached');
+    listeners.clear();
+  };
+  parent.on('Target.receivedMessageFromTarget', onMessage);
+  parent.on('Target.detachedFromTarget', onDetached);
   return {
     send(method, params = {}) {
       const id = ++lastId;
@@ -92,9 +107,10 @@ function childEndpoint(parent: Endpoint, sessionId: string): Endpoint {
       });
     },
     on(event, listener) {
-      const list = listeners.get(event) ?? [];
-      list.push(listener);
-      listeners.set(event, list);
+      listeners.set(event, [...(listeners.get(event) ?? []), listener]);
+    },
+    off(event, listener) {
+      listeners.set(event, (listeners.get(event) ?? []).filter((l) => l !== listener));
     },
   };
 }
@@ -105,12 +121,16 @@ async function autoAttach(endpoint: Endpoint, override: Params, depth: number, o
     const child = childEndpoint(endpoint, ev.sessionId);
     void (async () => {
       try {
-        // Workers have no Emulation domain on some versions: each override is best effort, the resume is not.
-        await child.send('Network.setUserAgentOverride', override).catch(() => undefined);
-        await child.send('Emulation.setUserAgentOverride', override).catch(() => undefined);
+        // Sent together (a session handles its messages in order): a service worker is not held by this pause
+        // (see the note above), so every millisecond here is one its first script may run without the override.
+        // Each override is best effort (a worker may lack a domain or end first); the resume is not.
+        await Promise.all([
+          child.send('Emulation.setUserAgentOverride', override).catch(() => undefined),
+          child.send('Network.setUserAgentOverride', override).catch(() => undefined),
+        ]);
         if (ev.targetInfo.type === 'iframe' && depth < MAX_DEPTH) await autoAttach(child, override, depth + 1, onError).catch(onError);
       } finally {
-        // Always resume: the target waits for every client that asked to pause it, so a lost resume hangs it.
+        // Always resume: a frame waits for every client that paused it, so a lost resume would hang it.
         if (ev.waitingForDebugger) await child.send('Runtime.runIfWaitingForDebugger').catch(onError);
       }
     })();

@@ -102,7 +102,6 @@ export function launchUserAgent(profile: Profile): string | undefined {
  */
 export async function applyUaOverride(context: BrowserContext, page: Page, override: ReturnType<typeof uaOverrideFor>): Promise<void> {
   const cdp = await context.newCDPSession(page);
-  await cdp.send('Network.setUserAgentOverride', override);
-  await cdp.send('Emulation.setUserAgentOverride', override);
-  await overrideChildTargets(cdp, override);
+  // Sent together: the session handles them in order, and each round trip is paid by every session create.
+  await Promise.all([cdp.send('Network.setUserAgentOverride', override), cdp.send('Emulation.setUserAgentOverride', override), overrideChildTargets(cdp, override)]);
 }

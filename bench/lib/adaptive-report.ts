@@ -1,0 +1,171 @@
+import { summarise, type LatencySummary } from './load-phase.js';
+import type { MachineInfo } from './machine.js';
+import { markdownTable } from './markdown.js';
+import { samePids } from './process-tree.js';
+import { PLAN, QUIET, TARGETS, type CallOutcome, type ConcurrencyResult, type CreateSeries, type MemoryPoint, type MemorySeries, type RunResults } from './adaptive-plan.js';
+
+/** Renders the BENCHMARKS.md section of bench/adaptive.ts from measured results only. */
+
+type Outcome = 'pass' | 'fail' | 'inconclusive';
+
+const ms = (n: number) => n.toFixed(1);
+const mib = (kib: number) => (kib / 1024).toFixed(1);
+const ratio = (n: number) => `${n.toFixed(2)}×`;
+const verdictText = (o: Outcome) => (o === 'pass' ? '**PASS**' : o === 'fail' ? '**FAIL**' : '**INCONCLUSIVE** (⚠)');
+const judge = (pass: boolean, disturbed: boolean): Outcome => (disturbed ? 'inconclusive' : pass ? 'pass' : 'fail');
+const otherLoad = (p: { cpu: { other?: { percentOfCore: number } } }) => (p.cpu.other === undefined ? 'n/a' : `${Math.round(p.cpu.other.percentOfCore)} %`);
+const attempts = (p: { attempts: number; disturbed: boolean }) => `${p.attempts}${p.disturbed ? ' ⚠' : ''}`;
+const policyText = (s: CreateSeries) => (s.policy === 'default' ? 'default (private targets refused: target guard on)' : 'private targets allowed (no target guard)');
+
+interface CreateVerdict {
+  p50Ratio: number;
+  p99Ratio: number;
+  p50: Outcome;
+  p99: Outcome;
+}
+
+function evaluateCreate(s: CreateSeries): CreateVerdict {
+  const p50Ratio = s.bbre.p50 / s.raw.p50;
+  const p99Ratio = s.bbre.p99 / s.raw.p99;
+  return { p50Ratio, p99Ratio, p50: judge(p50Ratio <= TARGETS.maxCreateRatio, s.disturbed), p99: judge(p99Ratio <= TARGETS.maxCreateRatio, s.disturbed) };
+}
+
+/** PSS the sessions added over the baseline, per session: total, and the anonymous (heap) part. */
+function perSession(series: { baseline: MemoryPoint }, p: MemoryPoint): { pss: number; pssAnon: number } {
+  return { pss: (p.memoryKiB.pss - series.baseline.memoryKiB.pss) / p.sessions, pssAnon: (p.memoryKiB.pssAnon - series.baseline.memoryKiB.pssAnon) / p.sessions };
+}
+
+/**
+ * Other programs' Chromium that came or went between the baseline and the point changes how much of the shared
+ * binary counts as ours, by far more than a session's own memory: such a point is not judged.
+ */
+const memoryDisturbed = (series: { baseline: MemoryPoint }, p: MemoryPoint) => !samePids(series.baseline.foreignPids, p.foreignPids) || !series.baseline.settled || !p.settled;
+const foreignText = (p: MemoryPoint) => String(p.foreignPids.filter((pid) => pid > 0).length);
+
+function memoryOutcome(series: MemorySeries, p: MemoryPoint): Outcome {
+  return judge(perSession(series, p).pss / 1024 <= TARGETS.maxIdleSessionMiB, memoryDisturbed(series, p));
+}
+
+const failed = (calls: CallOutcome[]) => calls.filter((c) => !c.ok);
+const concurrencyErrors = (c: ConcurrencyResult) => failed(c.creates).length + failed(c.requests).length;
+
+function concurrencyOutcome(c: ConcurrencyResult): Outcome {
+  const errors = concurrencyErrors(c);
+  // Zero errors on a disturbed machine is still zero errors; errors on one may be the neighbour's doing.
+  return errors <= TARGETS.maxConcurrencyErrors ? 'pass' : c.disturbed ? 'inconclusive' : 'fail';
+}
+
+/** Over the successful calls only. */
+const summariseLatency = (calls: CallOutcome[]) => summarise(calls.filter((c) => c.ok).map((c) => c.ms));
+const lat = (l: LatencySummary) => `p50 ${ms(l.p50)} ms, p99 ${ms(l.p99)} ms, max ${ms(l.max)} ms`;
+
+function errorBreakdown(calls: CallOutcome[]): string {
+  const counts = new Map<string, number>();
+  for (const c of failed(calls)) counts.set(c.error ?? 'unknown', (counts.get(c.error ?? 'unknown') ?? 0) + 1);
+  return counts.size === 0 ? 'none' : [...counts].map(([e, n]) => `${n} × ${e}`).join('; ');
+}
+
+function summaryTable(r: RunResults): string {
+  const rows: string[][] = [];
+  for (const s of r.create) {
+    const v = evaluateCreate(s);
+    const label = `create ${s.sensibility}, ${s.policy === 'default' ? 'default policy' : 'private targets allowed'}`;
+    rows.push([`${label}, p50`, `${ratio(v.p50Ratio)} (BBRE ${ms(s.bbre.p50)} ms / raw ${ms(s.raw.p50)} ms)`, `≤ ${TARGETS.maxCreateRatio}×`, verdictText(v.p50)]);
+    rows.push([`${label}, p99`, `${ratio(v.p99Ratio)} (BBRE ${ms(s.bbre.p99)} ms / raw ${ms(s.raw.p99)} ms)`, `≤ ${TARGETS.maxCreateRatio}×`, verdictText(v.p99)]);
+  }
+  for (const m of r.memory) {
+    for (const p of m.points) rows.push([`PSS per idle ${m.sensibility} session, ${p.sessions} open`, `${mib(perSession(m, p).pss)} MiB`, `≤ ${TARGETS.maxIdleSessionMiB} MiB`, verdictText(memoryOutcome(m, p))]);
+  }
+  const c = r.concurrency;
+  rows.push([
+    `${c.sessions} concurrent ${c.sensibility} sessions, create + request errors`,
+    `${concurrencyErrors(c)} (all done in ${(c.totalMs / 1000).toFixed(1)} s; requests ${lat(summariseLatency(c.requests))})`,
+    `${TARGETS.maxConcurrencyErrors}`,
+    verdictText(concurrencyOutcome(c)),
+  ]);
+  return markdownTable(['Measurement', 'Measured', 'Target', 'Verdict'], rows);
+}
+
+function createTable(r: RunResults): string {
+  return markdownTable(
+    ['Sensibility', 'Target policy', 'Raw p50 ms', 'Raw p99 ms', 'BBRE p50 ms', 'BBRE p99 ms', 'p50 ratio', 'p99 ratio', 'Raw close p50 ms', 'BBRE close p50 ms', 'Other load', 'Attempts'],
+    r.create.map((s) => {
+      const v = evaluateCreate(s);
+      return [s.sensibility, policyText(s), ms(s.raw.p50), ms(s.raw.p99), ms(s.bbre.p50), ms(s.bbre.p99), ratio(v.p50Ratio), ratio(v.p99Ratio), ms(s.rawCloseMs.p50), ms(s.bbreCloseMs.p50), otherLoad(s), attempts(s)];
+    }),
+  );
+}
+
+function memoryTable(m: MemorySeries): string {
+  const row = (label: string, p: MemoryPoint, judged: boolean) => {
+    const per = p.sessions > 0 && judged ? perSession(m, p) : undefined;
+    const delta = p.memoryKiB.pss - m.baseline.memoryKiB.pss;
+    return [
+      label,
+      String(p.processes),
+      mib(p.memoryKiB.pss),
+      mib(p.memoryKiB.pssAnon),
+      `${delta >= 0 ? '+' : '−'}${mib(Math.abs(delta))}`,
+      per ? mib(per.pss) : '-',
+      per ? mib(per.pssAnon) : '-',
+      `${foreignText(p)}${p.settled ? '' : ' (not settled)'}`,
+      per ? verdictText(memoryOutcome(m, p)) : '-',
+    ];
+  };
+  return markdownTable(
+    ['Open sessions', 'Chromium processes', 'PSS MiB', 'of which anonymous MiB', 'PSS Δ vs baseline MiB', 'PSS per session MiB', 'anonymous per session MiB', 'Foreign Chromium processes', `≤ ${TARGETS.maxIdleSessionMiB} MiB`],
+    [row('0 (baseline)', m.baseline, false), ...m.points.map((p) => row(String(p.sessions), p, true)), row('0 (all closed again)', m.afterClose, false)],
+  );
+}
+
+function concurrencySection(c: ConcurrencyResult): string {
+  const loadedPer = (c.loaded.memoryKiB.pss - c.baseline.memoryKiB.pss) / Math.max(1, c.loaded.sessions);
+  return [
+    `- ${c.sessions} \`${c.sensibility}\` sessions created at once, each followed by one POST /session/request to the local target as soon as it exists; then all closed at once.`,
+    `- Total, first create sent → last request answered: **${(c.totalMs / 1000).toFixed(2)} s**.`,
+    `- Creates: ${c.creates.length - failed(c.creates).length} / ${c.creates.length} succeeded; ${lat(summariseLatency(c.creates))}. Failures: ${errorBreakdown(c.creates)}.`,
+    `- Requests: ${c.requests.length - failed(c.requests).length} / ${c.requests.length} succeeded; **${lat(summariseLatency(c.requests))}**. Failures: ${errorBreakdown(c.requests)}.`,
+    `- Errors (failed creates + failed requests): **${concurrencyErrors(c)}**; target ${TARGETS.maxConcurrencyErrors}: ${verdictText(concurrencyOutcome(c))}.`,
+    `- Close all: ${(c.closeAllMs / 1000).toFixed(2)} s, ${failed(c.closes).length} failed (${errorBreakdown(c.closes)}).`,
+    `- Chromium: ${c.baseline.processes} processes, PSS ${mib(c.baseline.memoryKiB.pss)} MiB before; ${c.loaded.processes} processes, PSS ${mib(c.loaded.memoryKiB.pss)} MiB with ${c.loaded.sessions} sessions open on the loaded page (${mib(loadedPer)} MiB per session); ${c.afterClose.processes} processes, PSS ${mib(c.afterClose.memoryKiB.pss)} MiB after closing them all. Foreign Chromium processes at the three snapshots: ${foreignText(c.baseline)}, ${foreignText(c.loaded)}, ${foreignText(c.afterClose)}.`,
+    `- CPU during the burst: ours (server, its Chromium, this process, the target) ${Math.round(c.cpu.ours.percentOfCore)} % of a core; other programs ${otherLoad(c)}; attempts ${attempts(c)}.`,
+  ].join('\n');
+}
+
+export function renderAdaptiveSection(command: string, machine: MachineInfo, r: RunResults): string {
+  const memory = r.memory.map((m) => `#### \`${m.sensibility}\`\n\n${memoryTable(m)}`).join('\n\n');
+  return `Command: \`${command}\`
+
+- Date: ${new Date().toISOString()}
+- Machine: ${machine.cpuCount} CPUs (\`nproc\`), ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, ${machine.os}
+- Node ${machine.node}; code at ${machine.revision}
+- Chromium ${r.chromiumVersion} (\`${r.chromiumPath}\`), headless; the raw side launches the same binary with the same \`chromiumArgs()\` and launch options as the pool
+- Targets: session create ≤ ${TARGETS.maxCreateRatio}× raw \`browser.newContext()\` + \`newPage()\` (p50 and p99); ≤ ${TARGETS.maxIdleSessionMiB} MiB PSS per idle session at ${PLAN.memorySteps.join(', ')} open sessions; ${PLAN.concurrentSessions} concurrent sessions with ${TARGETS.maxConcurrencyErrors} errors
+
+${summaryTable(r)}
+
+### a. Session create latency
+
+${PLAN.createSamples} sequential creates per row, each followed by a close, after ${PLAN.createWarmUp} unrecorded ones of each kind. BBRE: POST /session/create \`{mode: 'adaptive', sensibility}\` timed from this process (request sent → answer read), then POST /session/close. Raw: \`browser.newContext()\` + \`context.newPage()\` on a browser this script launched, then \`context.close()\`. The two alternate (raw first on even samples, BBRE first on odd ones).
+
+${createTable(r)}
+
+### b. Memory per idle session
+
+Sum of PSS (\`/proc/<pid>/smaps_rollup\`) of every Chromium process descended from the server process, minus the baseline (the flavor's browser running, one session created and closed, nothing open), divided by the open sessions. Idle: created, page on \`about:blank\`, never navigated. Sessions are opened one after another and left open between the steps.
+
+${memory}
+
+### c. ${PLAN.concurrentSessions} concurrent sessions
+
+${concurrencySection(r.concurrency)}
+
+**Notes**
+
+- Server: \`node bin/bbre.js serve\` as a child process on 127.0.0.1 with a fresh SQLite file, \`BBRE_MAX_BROWSER_CONTEXTS=${PLAN.maxBrowserContexts}\`, \`BBRE_MAX_SESSIONS_PER_ACCOUNT=${PLAN.maxSessionsPerAccount}\`, \`BBRE_MAX_SESSION_TIMEOUT=${PLAN.sessionTimeoutSecs}\`, \`BBRE_BROWSER_RETIRE_AFTER=${PLAN.browserRetireAfter}\` (the default of 100 would replace a browser in the middle of a series: one create then pays a browser launch, and a memory baseline would belong to a browser that is gone), prewarm on (default), log level \`warn\`. The account's rate limit is lifted through the CLI. Phase a runs twice, on a server with the default target policy (private targets refused, so every context gets the target guard's \`context.route\`) and on one with \`BBRE_ALLOW_PRIVATE_TARGETS=true\`; phases b and c need the local target and run on the latter. The target is \`bench/lib/html-target.ts\` (a ~1 KB HTML page) in its own process.
+- Sensibility \`low\` uses Playwright without the stealth flags; \`medium\` uses Playwright with them and sets the client-hints identity per page over CDP. Each is its own browser (flavor), launched with \`chromiumArgs()\` of \`src/engines/adaptive/chromium.ts\`.
+- p50 / p99 are exact nearest-rank percentiles; with ${PLAN.createSamples} samples, p99 is the slowest sample.
+- PSS counts a page shared by n processes as 1/n. Other programs' Chromium processes map the same binary and so lower our PSS; each memory snapshot first waits (up to ${QUIET.foreignChromiumWaitMs / 1000} s, from a run-wide budget) for them to go away, and a per-session figure whose baseline and snapshot did not see the very same foreign processes (compared by pid; "Foreign Chromium processes" counts them) is INCONCLUSIVE. With the same ones at both, a small bias remains: each new renderer raises our share of the pages shared with them, so the per-session figure errs high. The anonymous part (\`Pss_Anon\` + \`Pss_Shmem\`: heaps and IPC buffers) does not depend on them. The benchmark's own raw browsers are closed before phase b. A snapshot is taken once two consecutive reads 0.5 s apart agree within 1 MiB (at most 20 s).
+- Shared machine: each latency series and the burst first wait up to ${QUIET.maxWaitMs / 1000} s for other programs to use less than ${QUIET.maxPercentBeforePhase} % of a core, and are run again (series up to ${PLAN.maxAttempts} times, the burst up to 2) when other programs used more than ${QUIET.maxPercentDuringPhase} % during them; CPU is read from /proc, where everything descended from this process (server, its Chromium including renderers that already exited, target, raw browsers) is ours and the rest of the machine is "other load". ⚠ marks a run that never got a quiet machine; a target judged on it is INCONCLUSIVE, except zero errors, which counts as a pass whatever the load.
+- After the run the server is stopped with SIGTERM; Chromium processes of it still alive afterwards: ${r.leftAfterServerStop}.`;
+}
