@@ -118,7 +118,7 @@ async function memoryPoint(ctx: PhaseContext, foreign: ForeignChromiumWait, sess
   const after = foreignChromiumPids(ctx.serverPid);
   // Foreign processes that came or went while the snapshot settled: recorded as a set that matches no other.
   const foreignPids = samePids(before, after) ? after : [...new Set([...before, ...after, -1])].sort((a, b) => a - b);
-  const point = { sessions, processes: snapshot.processes, memoryKiB: snapshot.memoryKiB, foreignPids, settled };
+  const point = { sessions, processes: snapshot.processes, memoryKiB: snapshot.memoryKiB, foreignPids, settled, byType: snapshot.byType };
   ctx.log(
     `${sessions} sessions: ${point.processes} Chromium processes, PSS ${(point.memoryKiB.pss / 1024).toFixed(1)} MiB (anonymous ${(point.memoryKiB.pssAnon / 1024).toFixed(1)}), ${after.length} foreign Chromium processes${settled ? '' : ', not settled'}`,
   );

@@ -67,6 +67,8 @@ export interface MemoryPoint {
   foreignPids: number[];
   /** False when PSS was still moving at the settle deadline. */
   settled: boolean;
+  /** Processes and PSS per Chromium role (browser, renderer, gpu-process, zygote, utility …). */
+  byType: Record<string, { processes: number; pssKiB: number }>;
 }
 
 export interface MemorySeries {

@@ -118,6 +118,20 @@ function memoryTable(m: MemorySeries): string {
   );
 }
 
+/** Where the PSS that `point`'s sessions added over `baseline` went, per session and per Chromium role. */
+function breakdown(baseline: MemoryPoint, point: MemoryPoint): string {
+  const none = { processes: 0, pssKiB: 0 };
+  const parts = [...new Set([...Object.keys(baseline.byType), ...Object.keys(point.byType)])]
+    .map((type) => {
+      const before = baseline.byType[type] ?? none;
+      const after = point.byType[type] ?? none;
+      return { type, processes: after.processes - before.processes, perSessionKiB: (after.pssKiB - before.pssKiB) / point.sessions };
+    })
+    .sort((a, b) => b.perSessionKiB - a.perSessionKiB);
+  const text = parts.map((p) => `${p.type} ${p.perSessionKiB >= 0 ? '' : '−'}${mib(Math.abs(p.perSessionKiB))}${p.processes === 0 ? '' : ` (${p.processes > 0 ? '+' : '−'}${Math.abs(p.processes)} processes)`}`);
+  return `per session, in MiB, by Chromium process role: ${text.join(', ')}; browser processes running: ${baseline.byType.browser?.processes ?? 0}`;
+}
+
 function concurrencySection(c: ConcurrencyResult): string {
   const loadedPer = (c.loaded.memoryKiB.pss - c.baseline.memoryKiB.pss) / Math.max(1, c.loaded.sessions);
   return [
@@ -128,12 +142,18 @@ function concurrencySection(c: ConcurrencyResult): string {
     `- Errors (failed creates + failed requests): **${concurrencyErrors(c)}**; target ${TARGETS.maxConcurrencyErrors}: ${verdictText(concurrencyOutcome(c))}.`,
     `- Close all: ${(c.closeAllMs / 1000).toFixed(2)} s, ${failed(c.closes).length} failed (${errorBreakdown(c.closes)}).`,
     `- Chromium: ${c.baseline.processes} processes, PSS ${mib(c.baseline.memoryKiB.pss)} MiB before; ${c.loaded.processes} processes, PSS ${mib(c.loaded.memoryKiB.pss)} MiB with ${c.loaded.sessions} sessions open on the loaded page (${mib(loadedPer)} MiB per session); ${c.afterClose.processes} processes, PSS ${mib(c.afterClose.memoryKiB.pss)} MiB after closing them all. Foreign Chromium processes at the three snapshots: ${foreignText(c.baseline)}, ${foreignText(c.loaded)}, ${foreignText(c.afterClose)}.`,
+    `- Where the PSS of the open sessions went (${breakdown(c.baseline, c.loaded)}).`,
     `- CPU during the burst: ours (server, its Chromium, this process, the target) ${Math.round(c.cpu.ours.percentOfCore)} % of a core; other programs ${otherLoad(c)}; attempts ${attempts(c)}.`,
   ].join('\n');
 }
 
 export function renderAdaptiveSection(command: string, machine: MachineInfo, r: RunResults): string {
-  const memory = r.memory.map((m) => `#### \`${m.sensibility}\`\n\n${memoryTable(m)}`).join('\n\n');
+  const memory = r.memory
+    .map((m) => {
+      const last = m.points[m.points.length - 1]!;
+      return `#### \`${m.sensibility}\`\n\n${memoryTable(m)}\n\nAt ${last.sessions} open sessions, ${breakdown(m.baseline, last)}.`;
+    })
+    .join('\n\n');
   return `Command: \`${command}\`
 
 - Date: ${new Date().toISOString()}

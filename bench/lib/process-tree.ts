@@ -91,14 +91,19 @@ export const samePids = (a: readonly number[], b: readonly number[]) => a.length
  * sub-type; none for the browser itself), parent and age.
  */
 export function describeProcess(pid: number): string {
-  const args = readOrUndefined(`/proc/${pid}/cmdline`)?.replaceAll('\0', ' ') ?? '';
-  const type = /--type=(\S+)/.exec(args)?.[1] ?? 'browser';
-  const subType = /--utility-sub-type=(\S+)/.exec(args)?.[1];
   const stat = statFields(pid);
   const uptimeSecs = Number(readOrUndefined('/proc/uptime')?.split(' ')[0]);
   // Field 22 is the start time in clock ticks after boot.
   const ageSecs = stat ? Math.round(uptimeSecs - Number(stat.fields[19]) / clockTicksPerSec) : Number.NaN;
-  return `${pid} ${type}${subType ? ` (${subType})` : ''}, parent ${stat?.fields[1] ?? '?'}, ${ageSecs} s old`;
+  return `${pid} ${chromiumType(pid)}, parent ${stat?.fields[1] ?? '?'}, ${ageSecs} s old`;
+}
+
+/** Chromium's role for a process: its --type (renderer, zygote, gpu-process, utility with its sub-type), or browser. */
+export function chromiumType(pid: number): string {
+  const args = readOrUndefined(`/proc/${pid}/cmdline`)?.replaceAll('\0', ' ') ?? '';
+  const type = /--type=(\S+)/.exec(args)?.[1] ?? 'browser';
+  const subType = /--utility-sub-type=(\S+)/.exec(args)?.[1];
+  return subType ? `${type} (${subType})` : type;
 }
 
 export interface MemoryKiB {
@@ -126,20 +131,26 @@ export interface ChromiumSnapshot {
   /** Sums over the processes; a process that exited while being read counts as zero. */
   memoryKiB: MemoryKiB;
   pids: number[];
+  /** Process count and PSS per Chromium role (see chromiumType). */
+  byType: Record<string, { processes: number; pssKiB: number }>;
 }
 
 /** Count and summed memory of the Chromium processes below `rootPid`, right now. */
 export function chromiumSnapshot(rootPid: number): ChromiumSnapshot {
   const procs = chromiumDescendantsOf(rootPid);
   const memoryKiB = { ...ZERO };
+  const byType: ChromiumSnapshot['byType'] = {};
   for (const p of procs) {
     const m = memoryOf(p.pid) ?? ZERO;
     memoryKiB.pss += m.pss;
     memoryKiB.pssAnon += m.pssAnon;
     memoryKiB.private += m.private;
     memoryKiB.rss += m.rss;
+    const entry = (byType[chromiumType(p.pid)] ??= { processes: 0, pssKiB: 0 });
+    entry.processes++;
+    entry.pssKiB += m.pss;
   }
-  return { processes: procs.length, memoryKiB, pids: procs.map((p) => p.pid) };
+  return { processes: procs.length, memoryKiB, pids: procs.map((p) => p.pid), byType };
 }
 
 export interface SettleOptions {
