@@ -30,6 +30,7 @@ import { createUnthrottledAccount } from './lib/operator-cli.js';
 import { chromiumDescendantsOf, killDescendantsNow, processTable } from './lib/process-tree.js';
 import { killAllChildrenNow, startServer } from './lib/server-process.js';
 import { startTarget, type RunningTarget } from './lib/target-process.js';
+import { runBenchmark } from './lib/safety-nets.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECTION_HEADING = '## Adaptive sessions: creation, memory, concurrency';
@@ -187,11 +188,4 @@ async function main(): Promise<void> {
   log('BENCHMARKS.md updated');
 }
 
-main().then(
-  // Explicit exit: a lingering keep-alive socket must not keep a finished benchmark running.
-  () => process.exit(0),
-  (err: unknown) => {
-    log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    process.exit(1);
-  },
-);
+runBenchmark(main, log);

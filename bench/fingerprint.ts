@@ -20,7 +20,7 @@ import { renderFingerprintSection } from './lib/fingerprint-report.js';
 import { startFingerprintServer } from './lib/fingerprint-server.js';
 import { describeMachine } from './lib/machine.js';
 import { upsertSection } from './lib/markdown.js';
-import { installSafetyNets, invocation } from './lib/safety-nets.js';
+import { installSafetyNets, invocation, runBenchmark } from './lib/safety-nets.js';
 import { selfSignedCert } from './lib/tls-cert.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -74,11 +74,4 @@ async function main(): Promise<void> {
   log('BENCHMARKS.md updated');
 }
 
-main().then(
-  // Explicit exit: impit's runtime or a keep-alive socket must not keep a finished benchmark running.
-  () => process.exit(0),
-  (err: unknown) => {
-    log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    process.exit(1);
-  },
-);
+runBenchmark(main, log);

@@ -21,7 +21,7 @@ import { measureBbre, measureRaw, type PhaseContext } from './lib/passive-phases
 import { PLAN, type Comparison, type Sensibility } from './lib/passive-plan.js';
 import { renderPassiveSection } from './lib/passive-report.js';
 import { rawImpit, rawUndici, type RawClient } from './lib/raw-clients.js';
-import { installSafetyNets, invocation } from './lib/safety-nets.js';
+import { installSafetyNets, invocation, runBenchmark } from './lib/safety-nets.js';
 import { startServer, type RunningServer } from './lib/server-process.js';
 import { startTarget, type RunningTarget } from './lib/target-process.js';
 
@@ -105,11 +105,4 @@ async function main(): Promise<void> {
   log('BENCHMARKS.md updated');
 }
 
-main().then(
-  // Explicit exit: a lingering keep-alive socket or impit's runtime must not keep a finished benchmark running.
-  () => process.exit(0),
-  (err: unknown) => {
-    log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    process.exit(1);
-  },
-);
+runBenchmark(main, log);

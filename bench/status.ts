@@ -18,9 +18,10 @@ import { describeMachine } from './lib/machine.js';
 import { upsertSection } from './lib/markdown.js';
 import { createUnthrottledAccount } from './lib/operator-cli.js';
 import { waitForQuietMachine } from './lib/quiet-machine.js';
-import { killAllChildrenNow, startServer, type RunningServer } from './lib/server-process.js';
+import { startServer, type RunningServer } from './lib/server-process.js';
 import { PLAN, QUIET, type BackendResult, type MeasuredPhase } from './lib/status-plan.js';
 import { renderStatusSection } from './lib/status-report.js';
+import { installSafetyNets, runBenchmark } from './lib/safety-nets.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECTION_HEADING = '## POST /session/status vs trivial route';
@@ -122,28 +123,11 @@ function invocation(args: string[]): string {
   return process.env.npm_lifecycle_event === 'bench:status' ? `npm run bench:status${suffix ? ` --${suffix}` : ''}` : `npx tsx bench/status.ts${suffix}`;
 }
 
-/** Children must not outlive this process, whatever way it ends. */
-function installSafetyNets(): void {
-  const watchdog = setTimeout(() => {
-    log(`watchdog: no result after ${WATCHDOG_MS / 1000} s, killing the server and exiting`);
-    killAllChildrenNow();
-    process.exit(1);
-  }, WATCHDOG_MS);
-  // The watchdog bounds the run; it must not be what keeps a finished run alive.
-  watchdog.unref();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      killAllChildrenNow();
-      process.exit(130);
-    });
-  }
-  process.on('exit', killAllChildrenNow);
-}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const { values } = parseArgs({ args, options: { pg: { type: 'boolean', default: false } }, strict: true });
-  installSafetyNets();
+  installSafetyNets(WATCHDOG_MS, log);
   const openers: Array<() => Promise<BenchDatabase>> = [freshSqlite, ...(values.pg ? [freshPostgresSchema] : [])];
   const results: BackendResult[] = [];
   for (const open of openers) {
@@ -160,11 +144,4 @@ async function main(): Promise<void> {
   log('BENCHMARKS.md updated');
 }
 
-main().then(
-  // Explicit exit: a lingering keep-alive socket must not keep a finished benchmark running.
-  () => process.exit(0),
-  (err: unknown) => {
-    log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    process.exit(1);
-  },
-);
+runBenchmark(main, log);

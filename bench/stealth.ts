@@ -23,7 +23,7 @@ import { bbreEnv } from './lib/child-env.js';
 import { describeMachine } from './lib/machine.js';
 import { markdownTable, upsertSection } from './lib/markdown.js';
 import { createUnthrottledAccount } from './lib/operator-cli.js';
-import { installSafetyNets, invocation } from './lib/safety-nets.js';
+import { installSafetyNets, invocation, runBenchmark } from './lib/safety-nets.js';
 import { waitForQuietMachine } from './lib/quiet-machine.js';
 import { startServer } from './lib/server-process.js';
 
@@ -224,10 +224,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    log(`failed: ${(err as Error).stack ?? String(err)}`);
-    process.exit(1);
-  },
-);
+runBenchmark(main, log);

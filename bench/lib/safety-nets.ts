@@ -26,3 +26,17 @@ export function invocation(script: string, file: string, args: string[]): string
   const suffix = args.length > 0 ? ` ${args.join(' ')}` : '';
   return process.env.npm_lifecycle_event === script ? `npm run ${script}${suffix ? ` --${suffix}` : ''}` : `npx tsx ${file}${suffix}`;
 }
+
+/**
+ * Runs a benchmark's main and exits explicitly: a lingering keep-alive socket (or impit's runtime) must not keep
+ * a finished benchmark running, and a failure ends the run with its stack and a non-zero code.
+ */
+export function runBenchmark(main: () => Promise<void>, log: (message: string) => void): void {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      process.exit(1);
+    },
+  );
+}
