@@ -83,6 +83,12 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     now: deps.now,
     isDraining: deps.readiness.isDraining,
   });
+  // While draining, answers close their connection: a keep-alive socket that was busy when close began would
+  // otherwise stay open (only idle ones are closed) and hold the shutdown until the grace timer kills it.
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (deps.readiness.isDraining()) reply.header('connection', 'close');
+    done(null, payload);
+  });
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     deps.metrics.httpRequests.inc({ route, status: String(reply.statusCode) });

@@ -19,6 +19,8 @@ export interface BrowserPoolOptions {
   maxWaitMs: number;
   /** Backstop for a wedged browser: its close is abandoned (and the process killed by the driver) after this. */
   killTimeoutMs: number;
+  /** A non-default browser with no context is closed after this long. @default 60000 */
+  idleCloseMs?: number;
   onLog?(event: string, data: Record<string, unknown>): void;
 }
 
@@ -28,6 +30,7 @@ interface PooledBrowser {
   live: number;
   served: number;
   retired: boolean;
+  idleTimer?: NodeJS.Timeout;
 }
 
 export interface PoolStatus {
@@ -58,6 +61,8 @@ export class BrowserPool {
   private readonly retired = new Set<PooledBrowser>();
   private readonly limiter: ContextLimiter;
   private closing: Promise<void> | undefined;
+  /** The default (pre-warmed) flavor: never closed for being idle. */
+  private keepKey: string | undefined;
 
   constructor(private readonly options: BrowserPoolOptions) {
     this.limiter = new ContextLimiter(options.maxContexts, options.maxWaitMs);
@@ -74,6 +79,7 @@ export class BrowserPool {
 
   /** Launches the default flavor ahead of the first session; failures are logged, not thrown. */
   async warm(flavor: PoolFlavor): Promise<void> {
+    this.keepKey = flavorKey(flavor);
     if (!this.installed || this.closing) return;
     try {
       await this.browserFor(flavor);
@@ -89,6 +95,7 @@ export class BrowserPool {
     let pooled: PooledBrowser | undefined;
     try {
       pooled = await this.browserFor(flavor);
+      clearTimeout(pooled.idleTimer);
       pooled.live++;
       pooled.served++;
       if (pooled.served >= this.options.retireAfterContexts) this.retire(pooled);
@@ -104,7 +111,10 @@ export class BrowserPool {
             } finally {
               owner.live--;
               releaseSlot();
-              if (owner.retired && owner.live === 0) await this.closeBrowser(owner);
+              if (owner.live === 0) {
+                if (owner.retired) await this.closeBrowser(owner);
+                else this.scheduleIdleClose(owner);
+              }
             }
           })();
           return released;
@@ -151,6 +161,20 @@ export class BrowserPool {
     return pooled;
   }
 
+  /**
+   * A browser with no context left is closed after `idleCloseMs` unless a session needs it again: each distinct
+   * fingerprint (user agent, languages) has its own browser, and idle ones must not pile up. The default flavor
+   * (pre-warmed) is kept.
+   */
+  private scheduleIdleClose(pooled: PooledBrowser): void {
+    if (pooled.key === this.keepKey || this.closing) return;
+    clearTimeout(pooled.idleTimer);
+    pooled.idleTimer = setTimeout(() => {
+      if (pooled.live === 0 && !this.closing) void this.closeBrowser(pooled);
+    }, this.options.idleCloseMs ?? 60_000);
+    pooled.idleTimer.unref();
+  }
+
   private retire(pooled: PooledBrowser): void {
     pooled.retired = true;
     if (this.browsers.get(pooled.key) === pooled) this.browsers.delete(pooled.key);
@@ -158,6 +182,7 @@ export class BrowserPool {
   }
 
   private async closeBrowser(pooled: PooledBrowser): Promise<void> {
+    clearTimeout(pooled.idleTimer);
     this.retired.delete(pooled);
     if (this.browsers.get(pooled.key) === pooled) this.browsers.delete(pooled.key);
     let timer: NodeJS.Timeout | undefined;
