@@ -166,13 +166,13 @@ ${summaryTable(r)}
 
 ### a. Session create latency
 
-${PLAN.createSamples} sequential creates per row, each followed by a close, after ${PLAN.createWarmUp} unrecorded ones of each kind. BBRE: POST /session/create \`{mode: 'adaptive', sensibility}\` timed from this process (request sent → answer read), then POST /session/close. Raw: \`browser.newContext()\` + \`context.newPage()\` on a browser this script launched, then \`context.close()\`. The two alternate (raw first on even samples, BBRE first on odd ones).
+${PLAN.createSamples} sequential creates per row, each followed by a close, after ${PLAN.createWarmUp} unrecorded ones of each kind. BBRE: POST /session/create \`{mode: 'adaptive', sensibility}\` timed from this process (request sent → answer read), then POST /session/close. Raw: \`browser.newContext()\` + \`context.newPage()\` on a browser this script launched, then \`context.close()\`. The two alternate (raw first on even samples, BBRE first on odd ones). Beyond the raw pair, a BBRE create authenticates the key, writes the session row and charges the fee (SQLite), opens the context with the session profile's options (its screen-sized viewport, screen, timezone, service workers allowed), installs the target guard (\`context.route('**/*')\`) under the default policy, and for \`medium\` sets the client-hints identity over a CDP session on the new page; the raw context gets Playwright's defaults (1280×720 viewport).
 
 ${createTable(r)}
 
 ### b. Memory per idle session
 
-Sum of PSS (\`/proc/<pid>/smaps_rollup\`) of every Chromium process descended from the server process, minus the baseline (the flavor's browser running, one session created and closed, nothing open), divided by the open sessions. Idle: created, page on \`about:blank\`, never navigated. Sessions are opened one after another and left open between the steps.
+Sum of PSS (\`/proc/<pid>/smaps_rollup\`) of every Chromium process descended from the server process, minus the baseline (the flavor's browser running, one session created and closed, nothing open), divided by the open sessions. Idle: created, page on \`about:blank\` at the profile's screen-sized viewport, never navigated. Sessions are opened one after another and left open between the steps.
 
 ${memory}
 
