@@ -172,6 +172,13 @@ describe.skipIf(!BACKENDS.includes(backend))(`adaptive sessions: requests, cooki
       expect((await act(key, sessionId, { action: 'getTitle', maxCost: usd(ACTION_MICROS) })).status).toBe(200);
       expectEnvelopeError(await act(key, sessionId, { actions: [{ type: 'getTitle' }, { type: 'getUrl' }, { type: 'getTitle' }], maxCost: usd(2 * ACTION_MICROS) }), 402, 'PRICE_ABOVE_MAX_COST');
 
+      // The session's own maxCost (set at creation) bounds each call that gives none.
+      const capped = await open(key, { maxCost: usd(4 * ACTION_MICROS) });
+      const five = Array.from({ length: 5 }, () => ({ type: 'getUrl' }));
+      expectEnvelopeError(await act(key, capped, { actions: five }), 402, 'PRICE_ABOVE_MAX_COST');
+      expect((await act(key, capped, { actions: five.slice(0, 4) })).status).toBe(200);
+      expect((await act(key, capped, { actions: five, maxCost: usd(5 * ACTION_MICROS) })).status).toBe(200);
+
       const poor = await s.account(0.002, { maxSessions: 10 });
       const poorSession = await open(poor.key);
       expect(await balanceOf(poor.key)).toBe(0);

@@ -4,6 +4,7 @@ import { BbreError } from '../../errors/bbre-error.js';
 import { newTaskId } from '../../security/ids.js';
 import type { AccountRecord, SessionRecord } from '../../storage/ports.js';
 import type { BillingService } from '../billing/billing.service.js';
+import { microsToUsd } from '../billing/money.js';
 import { endedSessionError } from '../sessions/session-lifecycle.js';
 import type { SessionService } from '../sessions/session.service.js';
 import { availableEngine, unavailable } from '../engine-access.js';
@@ -69,7 +70,8 @@ export class BrowserActionService {
       throw err;
     }
     const priceMicros = this.billing.price('browserAction', session.mode, session.sensibility) * steps.length;
-    this.billing.checkMaxCost(priceMicros, input.maxCost);
+    // A call's own maxCost wins; otherwise the ceiling set when the session was created applies (contract §7.2).
+    this.billing.checkMaxCost(priceMicros, input.maxCost ?? (session.maxCostMicros === null ? undefined : microsToUsd(session.maxCostMicros)));
     const taskId = newTaskId();
     const actionName = input.batch ? 'batch' : steps[0]!.name;
     const reservation = await this.billing.reserve(
