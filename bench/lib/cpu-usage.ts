@@ -107,29 +107,40 @@ export interface CpuMeterTargets {
   databaseCommand?: string;
 }
 
+/**
+ * A phase's wall clock, for turning CPU milliseconds into shares of one core, and the CPU the rest of the machine
+ * used besides `oursMs` (undefined without /proc/stat). Shared by every meter.
+ */
+export function startWallClock(): { share(cpuMs: number): CpuShare; otherThan(oursMs: number): CpuShare | undefined } {
+  const machineBefore = machineBusyMs();
+  const startedAt = performance.now();
+  const share = (cpuMs: number): CpuShare => ({ cpuMs, percentOfCore: (100 * cpuMs) / (performance.now() - startedAt) });
+  return {
+    share,
+    otherThan(oursMs) {
+      const machineAfter = machineBusyMs();
+      // Tick-granular counters can make the difference slightly negative on an otherwise idle machine.
+      return machineBefore === undefined || machineAfter === undefined ? undefined : share(Math.max(0, machineAfter - machineBefore - oursMs));
+    },
+  };
+}
+
 /** Starts accounting CPU time to the server, this process, the database and everything else; `stop` reads it. */
 export function startCpuMeter(targets: CpuMeterTargets): { stop(): CpuReport } {
   const { serverPid, databaseCommand } = targets;
   const serverBefore = serverPid === undefined ? undefined : processCpuMs(serverPid);
   const databaseBefore = databaseCommand === undefined ? undefined : cpuMsByCommand(databaseCommand);
   const generatorBefore = selfCpuMs();
-  const machineBefore = machineBusyMs();
-  const startedAt = performance.now();
+  const clock = startWallClock();
   return {
     stop() {
-      const wallMs = performance.now() - startedAt;
-      const share = (cpuMs: number): CpuShare => ({ cpuMs, percentOfCore: (100 * cpuMs) / wallMs });
+      const share = clock.share;
       const serverAfter = serverPid === undefined ? undefined : processCpuMs(serverPid);
-      const machineAfter = machineBusyMs();
       const server = serverBefore === undefined || serverAfter === undefined ? undefined : share(serverAfter - serverBefore);
       const database = databaseBefore === undefined || databaseCommand === undefined ? undefined : share(cpuMsBetween(databaseBefore, cpuMsByCommand(databaseCommand)));
       const generator = share(selfCpuMs() - generatorBefore);
       const ours = (server?.cpuMs ?? 0) + generator.cpuMs + (database?.cpuMs ?? 0);
-      const other =
-        server === undefined || machineBefore === undefined || machineAfter === undefined
-          ? undefined
-          : // Tick-granular counters can make the difference slightly negative on an otherwise idle machine.
-            share(Math.max(0, machineAfter - machineBefore - ours));
+      const other = server === undefined ? undefined : clock.otherThan(ours);
       return { server, generator, database, other };
     },
   };

@@ -1,5 +1,4 @@
-import { performance } from 'node:perf_hooks';
-import { machineBusyMs, processCpuMs, selfCpuMs, type CpuShare } from './cpu-usage.js';
+import { processCpuMs, selfCpuMs, startWallClock, type CpuShare } from './cpu-usage.js';
 
 /**
  * CPU time of the processes of a passive phase, from /proc: the BBRE server (when the phase goes through it), the
@@ -19,20 +18,15 @@ export function startSplitMeter(pids: { serverPid?: number; targetPid: number })
   const serverBefore = read(pids.serverPid);
   const targetBefore = read(pids.targetPid);
   const generatorBefore = selfCpuMs();
-  const machineBefore = machineBusyMs();
-  const startedAt = performance.now();
+  const clock = startWallClock();
   return {
     stop() {
-      const wallMs = performance.now() - startedAt;
-      const share = (cpuMs: number): CpuShare => ({ cpuMs, percentOfCore: (100 * cpuMs) / wallMs });
-      const delta = (before: number | undefined, after: number | undefined) => (before === undefined || after === undefined ? undefined : share(after - before));
+      const delta = (before: number | undefined, after: number | undefined) => (before === undefined || after === undefined ? undefined : clock.share(after - before));
       const server = delta(serverBefore, read(pids.serverPid));
       const target = delta(targetBefore, read(pids.targetPid));
-      const generator = share(selfCpuMs() - generatorBefore);
-      const machineAfter = machineBusyMs();
+      const generator = clock.share(selfCpuMs() - generatorBefore);
       const ours = (server?.cpuMs ?? 0) + (target?.cpuMs ?? 0) + generator.cpuMs;
-      // Tick-granular counters can make the difference slightly negative on an otherwise idle machine.
-      const other = machineBefore === undefined || machineAfter === undefined || target === undefined ? undefined : share(Math.max(0, machineAfter - machineBefore - ours));
+      const other = target === undefined ? undefined : clock.otherThan(ours);
       return { server, target, generator, other };
     },
   };

@@ -1,5 +1,4 @@
-import { performance } from 'node:perf_hooks';
-import { machineBusyMs, type CpuShare } from './cpu-usage.js';
+import { startWallClock, type CpuShare } from './cpu-usage.js';
 import { treeCpuMs } from './process-tree.js';
 
 export interface TreeCpu {
@@ -15,17 +14,11 @@ export interface TreeCpu {
  */
 export function startTreeCpuMeter(rootPid: number = process.pid): { stop(): TreeCpu } {
   const oursBefore = treeCpuMs(rootPid);
-  const machineBefore = machineBusyMs();
-  const startedAt = performance.now();
+  const clock = startWallClock();
   return {
     stop() {
-      const wallMs = performance.now() - startedAt;
-      const share = (cpuMs: number): CpuShare => ({ cpuMs, percentOfCore: (100 * cpuMs) / wallMs });
       const ours = treeCpuMs(rootPid) - oursBefore;
-      const machineAfter = machineBusyMs();
-      // Tick-granular counters can make the difference slightly negative on an otherwise idle machine.
-      const other = machineBefore === undefined || machineAfter === undefined ? undefined : share(Math.max(0, machineAfter - machineBefore - ours));
-      return { ours: share(ours), other };
+      return { ours: clock.share(ours), other: clock.otherThan(ours) };
     },
   };
 }

@@ -174,11 +174,12 @@ export class BillingQueries implements BillingStore {
         .where('id', '=', f.taskId)
         .where('account_id', '=', accountId)
         .where('status', '=', 'processing')
-        .returningAll()
+        .returning(TASK_COLUMNS_WITHOUT_RESULT)
         .executeTakeFirst();
       if (!row) return undefined;
+      const task = { ...toTask({ ...row, result_json: null }), result: f.result };
       await creditRefund(trx, row, f.completedAt);
-      return toTask(row);
+      return task;
     });
   }
 
