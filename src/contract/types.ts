@@ -1,4 +1,4 @@
-/** Wire types shared by the server, the SDK and the CLI (contract: ../shared/spec/bbre-api.md). */
+/** Wire types shared by the server, the SDK and the CLI (contract: docs/contract/bbre-api.md). */
 
 export const SERVICE_NAME = 'MyDisct Solver BBRE' as const;
 

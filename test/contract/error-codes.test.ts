@@ -11,9 +11,11 @@ import { buildApp, type BbreApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { ERRORS, isErrorCode } from '../../src/errors/codes.js';
 
-const CONTRACT_PATH = process.env.BBRE_CONTRACT_FILE
-  ? resolve(process.env.BBRE_CONTRACT_FILE)
-  : fileURLToPath(new URL('../../../shared/spec/bbre-api.md', import.meta.url));
+/** The copy of the contract kept in the repository (docs/contract/bbre-api.md). */
+const VENDORED_CONTRACT = fileURLToPath(new URL('../../docs/contract/bbre-api.md', import.meta.url));
+/** The upstream contract, when a checkout sits next to it: the kept copy must not drift from it. */
+const UPSTREAM_CONTRACT = fileURLToPath(new URL('../../../shared/spec/bbre-api.md', import.meta.url));
+const CONTRACT_PATH = process.env.BBRE_CONTRACT_FILE ? resolve(process.env.BBRE_CONTRACT_FILE) : VENDORED_CONTRACT;
 const SKIP_CONTRACT_FILE = process.env.BBRE_SKIP_CONTRACT_FILE === '1';
 
 interface ContractRow {
@@ -82,6 +84,12 @@ describe.skipIf(SKIP_CONTRACT_FILE)('error list versus contract §5', () => {
     expect(statuses.get('ACCOUNT_NOT_FOUND')).toBe(404);
     expect(statuses.get('KEY_NOT_FOUND')).toBe(404);
     expect(contractRows().find((r) => r.codes.includes('ACCOUNT_NOT_FOUND'))?.codes).toEqual(['ACCOUNT_NOT_FOUND', 'KEY_NOT_FOUND']);
+  });
+
+  it.skipIf(!existsSync(UPSTREAM_CONTRACT))('keeps docs/contract/bbre-api.md identical to the upstream contract', () => {
+    expect(readFileSync(VENDORED_CONTRACT, 'utf8'), 'docs/contract/bbre-api.md drifted from the contract').toBe(
+      readFileSync(UPSTREAM_CONTRACT, 'utf8'),
+    );
   });
 
   it('every contract code is in the list', () => {
