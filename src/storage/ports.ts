@@ -155,6 +155,19 @@ export interface TaskFailure {
   errorMessage: string;
   result: unknown;
   resultExpiresAt: number;
+  /**
+   * Part of the reservation that is kept rather than returned (a batch of browser actions keeps the price of
+   * the steps that ran before the failing one, contract §3.5). Default 0: everything is refunded.
+   */
+  keepMicros?: number;
+  /** With a kept part: the session whose `totalCharged` counts it, and its state update, in the same transaction. */
+  session?: Omit<SessionCommit, 'countRequest'>;
+}
+
+/** What a refund did: the ended task (its `priceMicros` is the net amount kept) and the amount returned. */
+export interface RefundOutcome {
+  task: TaskRecord;
+  refundedMicros: number;
 }
 
 export interface HistoryFilter {
@@ -221,7 +234,7 @@ export interface BillingStore {
   reserve(task: NewTask, amountMicros: number): Promise<boolean>;
   complete(accountId: string, completion: TaskCompletion): Promise<CompleteOutcome>;
   /** Marks the task failed/timeout and returns its charge; a task already finished is left alone. */
-  refund(accountId: string, failure: TaskFailure): Promise<TaskRecord | undefined>;
+  refund(accountId: string, failure: TaskFailure): Promise<RefundOutcome | undefined>;
   /** Undoes a session creation whose allocation failed: the fee goes back, the history record says failed. */
   refundSessionCreate(accountId: string, sessionId: string, now: number): Promise<void>;
   /** Start-up recovery: every task left processing ends failed and refunded. */

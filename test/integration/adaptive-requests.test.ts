@@ -111,9 +111,10 @@ describe.skipIf(!BACKENDS.includes(backend))(`adaptive sessions: requests, cooki
 
   describe('errors', () => {
     let key: string;
+    let accountId: string;
     let sessionId: string;
     beforeAll(async () => {
-      ({ key } = await newAccount());
+      ({ key, id: accountId } = await newAccount());
       const res = await s.call('/session/create', { mode: 'adaptive' }, key);
       sessionId = res.body.session.id;
       await s.call('/session/request', { sessionId, url: `${site.url}/page?title=Errors` }, key);
@@ -204,7 +205,9 @@ describe.skipIf(!BACKENDS.includes(backend))(`adaptive sessions: requests, cooki
       expect(res.body.error.details).toMatchObject({ failedStep: 0, refunded: true });
     });
 
-    it('a batch failing at step 2 stops there: failedStep 2 and the three results, the failed one with its error', async () => {
+    it('a batch failing at step 2 stops there: failedStep 2 and the three results, the failed one with its error; the two steps that ran are charged', async () => {
+      const balanceBefore = await balanceOf(key);
+      const chargedBefore = (await statusOf(key, sessionId)).totalCharged;
       const res = await act(key, sessionId, {
         timeout: 1,
         actions: [{ type: 'getTitle' }, { type: 'evaluate', script: '1 + 1' }, { type: 'click', selector: '#missing' }, { type: 'getUrl' }],
@@ -216,6 +219,28 @@ describe.skipIf(!BACKENDS.includes(backend))(`adaptive sessions: requests, cooki
       expect(results[0]).toMatchObject({ step: 0, action: 'getTitle', success: true, result: { title: 'Errors' } });
       expect(results[1]).toMatchObject({ step: 1, action: 'evaluate', success: true, result: { value: 2 } });
       expect(results[2]).toMatchObject({ step: 2, action: 'click', success: false, error: { code: 'ELEMENT_NOT_FOUND' } });
+
+      // Contract §3.5: steps 0 and 1 ran and are charged; the failing step and the one after it are refunded.
+      expect(res.headers.get('x-bbre-cost')).toBe(String(usd(2 * ACTION_MICROS)));
+      expect(res.body.error.details).toMatchObject({ refunded: true, charged: usd(2 * ACTION_MICROS) });
+      expect(await balanceOf(key)).toBeCloseTo(balanceBefore - usd(2 * ACTION_MICROS), 9);
+      const status = await statusOf(key, sessionId);
+      expect(status.totalCharged).toBeCloseTo(chargedBefore + usd(2 * ACTION_MICROS), 9);
+      const taskId = res.body.error.details.taskId;
+      const record = (await s.call('/account/history', { type: 'browser_action' }, key)).body.history.find((h: { id: string }) => h.id === taskId);
+      expect(record).toMatchObject({ action: 'batch', status: 'failed', price: usd(2 * ACTION_MICROS) });
+      const task = await s.call('/request/result', { taskId }, key);
+      expect(task.body.data.task).toMatchObject({ status: 'failed', refunded: true, charged: usd(2 * ACTION_MICROS) });
+      const inv = await ledgerInvariants(s.app, accountId);
+      expect(inv.balanceMicros).toBe(inv.ledgerBalanceMicros);
+      expect(inv.totalChargedMicros).toBe(inv.sessionTaskNetMicros);
+      expect(inv.priceMismatches).toEqual([]);
+      // The ledger shows the whole reservation charged and the two unexecuted steps' price returned.
+      const entries = inv.entries.filter((e) => e.task_id === taskId).map((e) => [e.kind, Number(e.amount_micros)]);
+      expect(entries).toEqual([
+        ['charge', 4 * ACTION_MICROS],
+        ['refund', 2 * ACTION_MICROS],
+      ]);
     });
 
     it('an action or request on a closed session → 400 SESSION_CLOSED', async () => {

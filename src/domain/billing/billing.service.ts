@@ -103,10 +103,19 @@ export class BillingService {
     return outcome;
   }
 
-  /** Ends the task failed/timeout and returns its charge. A task that already ended is left alone. */
-  async refund(r: Reservation, status: 'failed' | 'timeout', error: BbreError, result?: unknown): Promise<TaskRecord | undefined> {
+  /**
+   * Ends the task failed/timeout and returns its charge. A task that already ended is left alone. `keep` keeps part
+   * of the reservation (the executed steps of a failed batch), counted in the session's `totalCharged`.
+   */
+  async refund(
+    r: Reservation,
+    status: 'failed' | 'timeout',
+    error: BbreError,
+    result?: unknown,
+    keep?: { micros: number; session: Omit<SessionCommit, 'countRequest'> },
+  ): Promise<TaskRecord | undefined> {
     const now = this.clock.now();
-    const task = await this.store.refund(r.accountId, {
+    const outcome = await this.store.refund(r.accountId, {
       taskId: r.taskId,
       status,
       completedAt: now,
@@ -115,9 +124,12 @@ export class BillingService {
       errorMessage: error.message,
       result: result ?? null,
       resultExpiresAt: now + this.resultRetentionMs,
+      keepMicros: keep?.micros,
+      session: keep?.session,
     });
-    if (task) this.observer?.taskEnded(r.type, status);
-    if (task && task.priceMicros > 0) this.observer?.refunded(task.priceMicros);
-    return task;
+    if (!outcome) return undefined;
+    this.observer?.taskEnded(r.type, status);
+    if (outcome.refundedMicros > 0) this.observer?.refunded(outcome.refundedMicros);
+    return outcome.task;
   }
 }

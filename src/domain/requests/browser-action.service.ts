@@ -69,7 +69,8 @@ export class BrowserActionService {
       if (err instanceof ActionInputError) throw new BbreError('INVALID_ACTION', { message: err.message, details: { field: err.field } });
       throw err;
     }
-    const priceMicros = this.billing.price('browserAction', session.mode, session.sensibility) * steps.length;
+    const stepPriceMicros = this.billing.price('browserAction', session.mode, session.sensibility);
+    const priceMicros = stepPriceMicros * steps.length;
     // A call's own maxCost wins; otherwise the ceiling set when the session was created applies (contract §7.2).
     this.billing.checkMaxCost(priceMicros, input.maxCost ?? (session.maxCostMicros === null ? undefined : microsToUsd(session.maxCostMicros)));
     const taskId = newTaskId();
@@ -97,8 +98,22 @@ export class BrowserActionService {
     if (run.failure) {
       const error = stepError(run.failure.error, { taskId, sessionClosed });
       const results = run.results.map((r) => (r.success ? r : { ...r, error: { code: error.code, message: error.message } }));
-      await this.billing.refund(reservation, 'failed', error, { task: { id: taskId, status: 'failed', error: { code: error.code, message: error.message }, refunded: true }, results });
-      throw new BbreError(error.code, { message: error.message, retryable: error.retryable, cause: error.cause, details: { ...error.details, failedStep: run.failure.index, results } });
+      // Contract §3.5: the steps that ran before the failing one are charged; the failing step and the rest are refunded.
+      const keepMicros = stepPriceMicros * run.failure.index;
+      const task = await this.billing.refund(
+        reservation,
+        'failed',
+        error,
+        { task: { id: taskId, status: 'failed', error: { code: error.code, message: error.message }, refunded: true, charged: microsToUsd(keepMicros) }, results },
+        { micros: keepMicros, session: { id: session.id, updateState: run.updateState } },
+      );
+      const charged = task ? (task.refunded ? 0 : task.priceMicros) : 0;
+      throw new BbreError(error.code, {
+        message: error.message,
+        retryable: error.retryable,
+        cause: error.cause,
+        details: { ...error.details, charged: microsToUsd(charged), failedStep: run.failure.index, results },
+      });
     }
     const data: Record<string, unknown> = input.batch
       ? { results: run.results, url: run.url, title: run.title, duration }

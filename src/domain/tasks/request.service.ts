@@ -7,6 +7,7 @@ import { newTaskId } from '../../security/ids.js';
 import type { TargetPolicy } from '../../security/target-policy.js';
 import type { AccountRecord, TaskRecord, TaskStore } from '../../storage/ports.js';
 import type { BillingService, Reservation } from '../billing/billing.service.js';
+import { microsToUsd } from '../billing/money.js';
 import type { Clock } from '../clock.js';
 import { failureOf, resultData } from '../requests/request-outcome.js';
 import { availableEngine } from '../engine-access.js';
@@ -111,7 +112,9 @@ export class RequestService {
         status: task.status,
         processingTime: task.processingTimeMs,
         error: { code: task.errorCode, message: task.errorMessage },
-        refunded: task.refunded,
+        // A failed task is always refunded; a failed batch of browser actions keeps the price of the steps that ran.
+        refunded: true,
+        ...(task.refunded || task.priceMicros === 0 ? {} : { charged: microsToUsd(task.priceMicros) }),
       },
     };
   }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { microsToUsd } from '../../domain/billing/money.js';
 import type { BrowserActionService } from '../../domain/requests/browser-action.service.js';
+import { BbreError } from '../../errors/bbre-error.js';
 import { ok } from '../envelope.js';
 import { MAX_BATCH_STEPS, parseBrowserAction } from '../schemas/browser.schemas.js';
 import { principalOf } from './session.routes.js';
@@ -53,7 +54,14 @@ export function browserRoutes(deps: { actions: BrowserActionService; maxRequestT
       async (req, reply) => {
         const input = parseBrowserAction(req.body, { maxTimeoutSecs: deps.maxRequestTimeoutSecs });
         reply.header('x-bbre-cost', '0');
-        const out = await deps.actions.run(principalOf(req).account, input);
+        let out;
+        try {
+          out = await deps.actions.run(principalOf(req).account, input);
+        } catch (err) {
+          // A failed batch keeps the price of the steps that ran before the failing one (contract §3.5, §7.2).
+          if (err instanceof BbreError && typeof err.details.charged === 'number') reply.header('x-bbre-cost', String(err.details.charged));
+          throw err;
+        }
         reply.header('x-bbre-cost', String(microsToUsd(out.costMicros)));
         return ok({ data: out.data });
       },

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { BillingStore, CompleteOutcome, NewTask, TaskCompletion, TaskFailure, TaskRecord } from '../ports.js';
+import type { BillingStore, CompleteOutcome, NewTask, RefundOutcome, TaskCompletion, TaskFailure } from '../ports.js';
 import type { Database } from '../schema.js';
-import { toJson, toSession, toTask } from './mappers.js';
+import { parseJson, toJson, toSession, toTask } from './mappers.js';
 
 class SessionClosedDuringWork extends Error {}
 
@@ -26,9 +26,8 @@ const TASK_COLUMNS_WITHOUT_RESULT = [
   'result_expires_at',
 ] as const;
 
-/** Returns a charge to the balance and records the refund entry, inside the caller's transaction. */
-async function creditRefund(trx: Transaction<Database>, task: { id: string; account_id: string; session_id: string | null; price_micros: number }, now: number): Promise<void> {
-  const price = Number(task.price_micros);
+/** Returns `amount` of a task's charge to the balance and records the refund entry, inside the caller's transaction. */
+async function creditRefund(trx: Transaction<Database>, task: { id: string; account_id: string; session_id: string | null }, price: number, now: number): Promise<void> {
   if (price <= 0) return;
   const after = await trx
     .updateTable('accounts')
@@ -157,7 +156,7 @@ export class BillingQueries implements BillingStore {
     }
   }
 
-  async refund(accountId: string, f: TaskFailure): Promise<TaskRecord | undefined> {
+  async refund(accountId: string, f: TaskFailure): Promise<RefundOutcome | undefined> {
     return this.db.transaction().execute(async (trx) => {
       const row = await trx
         .updateTable('tasks')
@@ -177,9 +176,29 @@ export class BillingQueries implements BillingStore {
         .returning(TASK_COLUMNS_WITHOUT_RESULT)
         .executeTakeFirst();
       if (!row) return undefined;
-      const task = { ...toTask({ ...row, result_json: null }), result: f.result };
-      await creditRefund(trx, row, f.completedAt);
-      return task;
+      const reserved = Number(row.price_micros);
+      let kept = Math.min(Math.max(0, Math.trunc(f.keepMicros ?? 0)), reserved);
+      if (f.session) {
+        // A session closed meanwhile keeps nothing: the whole reservation goes back.
+        const counted = await trx
+          .updateTable('sessions')
+          .set({ total_charged_micros: sql`total_charged_micros + ${kept}` })
+          .where('id', '=', f.session.id)
+          .where('account_id', '=', accountId)
+          .where('status', '!=', 'closed')
+          .returning(['state_json'])
+          .executeTakeFirst();
+        if (!counted) kept = 0;
+        else if (f.session.updateState) {
+          const state = f.session.updateState(parseJson(counted.state_json));
+          await trx.updateTable('sessions').set({ state_json: toJson(state) }).where('id', '=', f.session.id).where('account_id', '=', accountId).execute();
+        }
+      }
+      // The task's price becomes the net amount kept; `refunded` marks a task whose charge went back whole.
+      if (kept > 0) await trx.updateTable('tasks').set({ price_micros: kept, refunded: 0 }).where('id', '=', row.id).execute();
+      await creditRefund(trx, row, reserved - kept, f.completedAt);
+      const task = { ...toTask({ ...row, result_json: null, price_micros: kept > 0 ? kept : reserved, refunded: kept > 0 ? 0 : 1 }), result: f.result };
+      return { task, refundedMicros: reserved - kept };
     });
   }
 
@@ -194,7 +213,7 @@ export class BillingQueries implements BillingStore {
         .where('refunded', '=', 0)
         .returningAll()
         .executeTakeFirst();
-      if (row) await creditRefund(trx, row, now);
+      if (row) await creditRefund(trx, row, Number(row.price_micros), now);
     });
   }
 
@@ -214,7 +233,7 @@ export class BillingQueries implements BillingStore {
         .where('status', '=', 'processing')
         .returningAll()
         .execute();
-      for (const row of rows) await creditRefund(trx, row, now);
+      for (const row of rows) await creditRefund(trx, row, Number(row.price_micros), now);
       return rows.length;
     });
   }

@@ -3,7 +3,7 @@ import type { AccountStatus, EndedReason, Mode, Sensibility, SessionStatus, Task
 import type { AccountRecord, ApiKeyRecord, EndedSessionRef, LedgerEntryRecord, LedgerKind, SessionRecord, TaskRecord } from '../ports.js';
 import type { AccountsTable, ApiKeysTable, LedgerTable, SessionsTable, TasksTable } from '../schema.js';
 
-const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
+export const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
 export const toJson = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 
 export function toAccount(r: Selectable<AccountsTable>): AccountRecord {
