@@ -49,6 +49,51 @@ describe.skipIf(!BACKENDS.includes(backend))(`adaptive sessions: requests, cooki
     expect((await statusOf(key, sessionId)).requestCount).toBe(3);
   });
 
+  it.each(['medium', 'high'] as const)('followRedirects false and maxRedirects end at the 3xx answer; the page keeps its document (%s)', async (sensibility) => {
+    const { key } = await newAccount();
+    const sessionId = await open(key, { sensibility });
+    await send(key, sessionId, { url: `${site.url}/page?title=Before` });
+    const notFollowed = await send(key, sessionId, { url: `${site.url}/chain/1`, followRedirects: false });
+    expect(notFollowed.status).toBe(200);
+    expect(notFollowed.body.data).toMatchObject({ statusCode: 302, url: `${site.url}/chain/1`, redirects: [], cookies: { c1: 'v1' } });
+    expect(notFollowed.body.data.headers.location).toBe('/chain/2');
+    expect((await act(key, sessionId, { action: 'getTitle' })).body.data.result).toEqual({ title: 'Before' });
+
+    const capped = await send(key, sessionId, { url: `${site.url}/chain/1`, maxRedirects: 1 });
+    expect(capped.body.data).toMatchObject({ statusCode: 302, url: `${site.url}/chain/2`, cookies: { c2: 'v2' } });
+    expect(capped.body.data.headers.location).toBe('/chain/3');
+    expect(capped.body.data.redirects).toEqual([{ url: `${site.url}/chain/1`, statusCode: 302, location: '/chain/2' }]);
+    const none = await send(key, sessionId, { url: `${site.url}/chain/1`, maxRedirects: 0 });
+    expect(none.body.data).toMatchObject({ statusCode: 302, url: `${site.url}/chain/1`, redirects: [] });
+    // Within the limit the chain is followed to its end.
+    const enough = await send(key, sessionId, { url: `${site.url}/chain/1`, maxRedirects: 2 });
+    expect(enough.body.data).toMatchObject({ statusCode: 200, url: `${site.url}/chain/3` });
+    expect((await statusOf(key, sessionId)).requestCount).toBe(5);
+  });
+
+  it('verifySSL false accepts a self-signed target for that request only', async () => {
+    const tlsSite = await startTargetSite({ tls: true });
+    onTestFinished(() => tlsSite.close());
+    const { key } = await newAccount();
+    const sessionId = await open(key);
+    const refused = await send(key, sessionId, { url: `${tlsSite.url}/page?title=Secure` });
+    expectEnvelopeError(refused, 502, 'TARGET_UNREACHABLE');
+    expect(refused.body.error.details).toMatchObject({ reason: 'tls', refunded: true });
+    const accepted = await send(key, sessionId, { url: `${tlsSite.url}/page?title=Secure`, verifySSL: false });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.data).toMatchObject({ statusCode: 200, url: `${tlsSite.url}/page?title=Secure` });
+    expect(accepted.body.data.body).toContain('Secure');
+    // The override ended with that request: a new connection (another self-signed site) is verified again.
+    // (A connection the browser opened under the override may still be reused for the same site.)
+    const otherTlsSite = await startTargetSite({ tls: true });
+    onTestFinished(() => otherTlsSite.close());
+    expectEnvelopeError(await send(key, sessionId, { url: `${otherTlsSite.url}/page?title=Again` }), 502, 'TARGET_UNREACHABLE');
+    // Stateless adaptive requests take the option too.
+    const stateless = await s.call('/request/execute', { url: `${tlsSite.url}/page?title=Once`, mode: 'adaptive', verify: false }, key);
+    expect(stateless.status).toBe(200);
+    expect(stateless.body.data.statusCode).toBe(200);
+  });
+
   it('an error answer with an empty body is still a completed task with its status', async () => {
     const { key } = await newAccount();
     const sessionId = await open(key);

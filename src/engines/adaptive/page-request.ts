@@ -1,4 +1,4 @@
-import type { BrowserContext, Page, Request as PwRequest, Response as PwResponse } from 'playwright-core';
+import type { BrowserContext, CDPSession, Page, Request as PwRequest, Response as PwResponse } from 'playwright-core';
 import { TargetError, type EngineRequest, type RedirectHop } from '../engine.js';
 import { encodeRequestBody } from '../http/exchange.js';
 
@@ -44,6 +44,76 @@ function frameOf(response: PwResponse): unknown {
 }
 
 const withoutHash = (url: string) => url.split('#')[0];
+
+/** Contract §1.5 default of maxRedirects. */
+const DEFAULT_MAX_REDIRECTS = 10;
+
+interface RedirectGuard {
+  /** Hops followed so far, in order. */
+  hops: RedirectHop[];
+  /** The 3xx answer the limit stopped, if any. */
+  stopped?: { url: string; statusCode: number; headers: Array<{ name: string; value: string }> };
+  release(): Promise<void>;
+}
+
+interface PausedDocument {
+  requestId: string;
+  frameId: string;
+  request: { url: string };
+  responseStatusCode?: number;
+  responseHeaders?: Array<{ name: string; value: string }>;
+}
+
+/**
+ * Stops the main document's redirect chain after `limit` hops. Playwright's routes never see redirects, so this
+ * pauses main-frame document responses through the DevTools Fetch domain: a 3xx beyond the limit is failed
+ * (its cookies are already stored, as in the passive engine), everything else continues unchanged.
+ */
+async function guardRedirects(context: BrowserContext, page: Page, limit: number): Promise<RedirectGuard> {
+  const cdp = await context.newCDPSession(page);
+  const guard: RedirectGuard = {
+    hops: [],
+    release: async () => {
+      cdp.off('Fetch.requestPaused', onPaused);
+      await cdp.send('Fetch.disable').catch(() => undefined);
+      await cdp.detach().catch(() => undefined);
+    },
+  };
+  let mainFrameId: string | undefined;
+  const onPaused = (e: PausedDocument) => {
+    const status = e.responseStatusCode ?? 0;
+    const location = e.responseHeaders?.find((h) => h.name.toLowerCase() === 'location')?.value;
+    const redirect = e.frameId === mainFrameId && status >= 300 && status < 400 && location !== undefined;
+    if (redirect && !guard.stopped && guard.hops.length >= limit) {
+      guard.stopped = { url: e.request.url, statusCode: status, headers: e.responseHeaders ?? [] };
+      void cdp.send('Fetch.failRequest', { requestId: e.requestId, errorReason: 'Aborted' }).catch(() => undefined);
+      return;
+    }
+    if (redirect) guard.hops.push({ url: e.request.url, statusCode: status, location });
+    void cdp.send('Fetch.continueRequest', { requestId: e.requestId }).catch(() => undefined);
+  };
+  try {
+    const tree = (await cdp.send('Page.getFrameTree')) as { frameTree: { frame: { id: string } } };
+    mainFrameId = tree.frameTree.frame.id;
+    cdp.on('Fetch.requestPaused', onPaused);
+    await cdp.send('Fetch.enable', { patterns: [{ urlPattern: '*', resourceType: 'Document', requestStage: 'Response' }] });
+    return guard;
+  } catch (err) {
+    await guard.release();
+    throw err;
+  }
+}
+
+async function ignoreCertificateErrors(context: BrowserContext, page: Page): Promise<CDPSession> {
+  const cdp = await context.newCDPSession(page);
+  try {
+    await cdp.send('Security.setIgnoreCertificateErrors', { ignore: true });
+    return cdp;
+  } catch (err) {
+    await cdp.detach().catch(() => undefined);
+    throw err;
+  }
+}
 
 /**
  * Waits until no main-frame navigation happened for QUIET_MS and none is pending, or the deadline. A script
@@ -135,7 +205,11 @@ export async function pageRequest(context: BrowserContext, page: Page, request: 
     routed = true;
     await route.fallback({ method: request.method, headers: { ...route.request().headers(), ...extraHeaders }, postData: encoded.bytes });
   };
-  if (rewrite) await page.route('**/*', handler);
+  // Contract §1.5: followRedirects false, or more hops than maxRedirects, ends at the last 3xx answer. The browser
+  // itself follows up to 20 hops, so the default (10) and above are left to it.
+  const redirectLimit = request.followRedirects ? request.maxRedirects : 0;
+  let redirectGuard: RedirectGuard | undefined;
+  let tlsOverride: CDPSession | undefined;
   // Contract §1.7 adaptive: statusCode/headers are those of the final document's main response, and a script
   // navigation (a JavaScript challenge) replaces the document `goto` answered for.
   let lastDocument: PwResponse | undefined;
@@ -148,12 +222,22 @@ export async function pageRequest(context: BrowserContext, page: Page, request: 
   const onAbort = () => void page.goto('about:blank').catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    if (rewrite) await page.route('**/*', handler);
+    if (redirectLimit < DEFAULT_MAX_REDIRECTS) redirectGuard = await guardRedirects(context, page, redirectLimit);
+    // verifySSL false (contract §1.5): certificate errors of this page are ignored for this request only. The
+    // override belongs to a DevTools session of the page and ends when that session detaches.
+    if (!request.verifySSL) tlsOverride = await ignoreCertificateErrors(context, page);
     if (signal?.aborted) throw new TargetError('aborted', 'The request was aborted.', 'aborted');
     let response: PwResponse | null;
     try {
       response = await page.goto(target, { waitUntil: 'load', timeout: request.timeoutMs });
     } catch (err) {
       if (signal?.aborted) throw new TargetError('aborted', 'The request was aborted.', 'aborted', { cause: err });
+      const stopped = redirectGuard?.stopped;
+      if (stopped) {
+        // The redirect the limit stopped: its 3xx answer is the result; the page keeps its earlier document.
+        return { statusCode: stopped.statusCode, headers: headersOf(stopped.headers), body: '', url: stopped.url, redirects: redirectGuard!.hops };
+      }
       // An error status with an empty body (or a 204) makes Chromium abandon the navigation with
       // ERR_HTTP_RESPONSE_CODE_FAILURE, yet the target did answer: that answer is the result (contract §1.7).
       if (lastDocument && /ERR_HTTP_RESPONSE_CODE_FAILURE|ERR_ABORTED/.test((err as Error).message ?? '')) {
@@ -187,5 +271,7 @@ export async function pageRequest(context: BrowserContext, page: Page, request: 
     page.off('response', onResponse);
     signal?.removeEventListener('abort', onAbort);
     if (rewrite) await page.unroute('**/*', handler).catch(() => undefined);
+    await redirectGuard?.release();
+    await tlsOverride?.detach().catch(() => undefined);
   }
 }
