@@ -67,7 +67,7 @@ export function createLogger(config: Readonly<Config>, stream?: DestinationStrea
 export async function buildApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<BbreApp> {
   const clock = overrides.clock ?? systemClock;
   const logger = createLogger(config, overrides.logStream);
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, { nodeId: config.nodeId });
   let draining = false;
   let closing: Promise<void> | undefined;
   try {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { DEFAULT_PRICES, SETTINGS, type Config, type PriceEntry, type PriceTable, type Setting } from './schema.js';
 
 export class ConfigError extends Error {
@@ -165,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     out[s.key] = parseSetting(s, value, problems);
   }
   Object.assign(out, overrides);
+  out.nodeId ??= `${hostname()}:${String(out.port)}`;
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(structuredClone(out)) as unknown as Readonly<Config>;
 }

@@ -62,6 +62,8 @@ export interface Config {
   logLevel: string;
   /** Time given to in-flight work on shutdown. @default 30000 */
   shutdownGraceMs: number;
+  /** This server's name among the nodes sharing a database. @default "<host name>:<port>" */
+  nodeId: string;
 }
 
 export type SettingKind = 'int' | 'string' | 'bool' | 'duration' | 'url' | 'file';
@@ -115,5 +117,6 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'chromiumPath', env: 'BBRE_CHROMIUM_PATH', kind: 'string', description: 'Chromium binary; the system Chromium otherwise' },
   { key: 'redisUrl', env: 'BBRE_REDIS_URL', kind: 'string', description: 'Redis, for scale-out' },
   { key: 'logLevel', env: 'BBRE_LOG_LEVEL', kind: 'string', default: 'info', description: 'pino log level (`silent` to disable)' },
+  { key: 'nodeId', env: 'BBRE_NODE_ID', kind: 'string', description: "This server's name among the nodes sharing a database: start-up recovery ends only the adaptive sessions and tasks that this node left behind (default: host name and port)" },
   { key: 'shutdownGraceMs', env: 'BBRE_SHUTDOWN_GRACE', kind: 'duration', unit: 's', default: '30', min: 0, description: 'Time in-flight work gets on SIGTERM' },
 ];

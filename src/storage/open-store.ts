@@ -51,10 +51,11 @@ class KyselyStore implements Store {
     readonly dialect: DialectName,
     reader: RowReader,
     private readonly beforeClose: () => void = () => {},
+    nodeId: string | null = null,
   ) {
     this.accounts = new AccountQueries(db, reader);
-    this.sessions = new SessionQueries(db, reader);
-    this.billing = new BillingQueries(db);
+    this.sessions = new SessionQueries(db, reader, nodeId);
+    this.billing = new BillingQueries(db, nodeId);
     this.tasks = new TaskQueries(db);
   }
 
@@ -71,8 +72,11 @@ class KyselyStore implements Store {
   }
 }
 
-/** Opens the database named by `url`, applies pending migrations and returns the store. */
-export async function openStore(url: string, options: { poolSize?: number } = {}): Promise<Store & { db: Kysely<Database> }> {
+/**
+ * Opens the database named by `url`, applies pending migrations and returns the store. `nodeId` names the server
+ * the store belongs to: the sessions and tasks it creates are that node's, and start-up recovery touches only those.
+ */
+export async function openStore(url: string, options: { poolSize?: number; nodeId?: string } = {}): Promise<Store & { db: Kysely<Database> }> {
   const dialect = dialectOf(url);
   const sqlite = dialect === 'sqlite' ? openSqlite(url) : undefined;
   const db = sqlite ? sqlite.db : await openPostgres(url, options.poolSize);
@@ -83,5 +87,5 @@ export async function openStore(url: string, options: { poolSize?: number } = {}
     await db.destroy();
     throw err;
   }
-  return new KyselyStore(db, dialect, sqlite?.reader ?? kyselyReader(db), () => sqlite?.closeReader());
+  return new KyselyStore(db, dialect, sqlite?.reader ?? kyselyReader(db), () => sqlite?.closeReader(), options.nodeId ?? null);
 }

@@ -40,6 +40,8 @@ export interface SessionsTable {
   proxy_json: string | null;
   state_json: string | null;
   max_cost_micros: number | null;
+  /** The node that created the session (it holds an adaptive session's browser context). */
+  node_id: string | null;
 }
 
 export interface TasksTable {
@@ -62,6 +64,8 @@ export interface TasksTable {
   error_message: string | null;
   result_json: string | null;
   result_expires_at: number | null;
+  /** The node that runs (ran) the task. */
+  node_id: string | null;
 }
 
 export interface LedgerTable {

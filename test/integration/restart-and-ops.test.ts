@@ -1,7 +1,8 @@
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newTaskId } from '../../src/security/ids.js';
 import { BACKENDS } from '../support/backends.js';
-import { startServer, type TestServer } from '../support/app.js';
+import { expectEnvelopeError, startServer, type TestServer } from '../support/app.js';
 import { ledgerInvariants } from '../support/ledger.js';
 
 describe.each(BACKENDS)('restart (%s)', (backend) => {
@@ -26,6 +27,55 @@ describe.each(BACKENDS)('restart (%s)', (backend) => {
       expect(inv.ledgerBalanceMicros).toBe(inv.balanceMicros);
     } finally {
       await second.close();
+    }
+  });
+});
+
+describe.each(BACKENDS)('two nodes on one database (%s)', (backend) => {
+  it("a node starting does not end another live node's tasks or adaptive sessions; a restart of that node does", async () => {
+    const nodeA = await startServer(backend, { config: { nodeId: 'node-a' } });
+    const { id, key } = await nodeA.account(1);
+    const account = (await nodeA.app.accounts.authenticate(key)).account;
+    const taskId = newTaskId();
+    await nodeA.app.billing.reserve({ taskId, accountId: account.id, type: 'request', mode: 'passive', sensibility: 'medium', url: 'http://127.0.0.1/', method: 'GET' }, 2000);
+    // An adaptive session of node A (its mode set directly: this test needs no browser, only the stored row).
+    const sessionId = (await nodeA.call('/session/create', {}, key)).body.session.id;
+    const db = (nodeA.app.store as unknown as { db: Kysely<any> }).db;
+    await db.updateTable('sessions').set({ mode: 'adaptive' }).where('id', '=', sessionId).execute();
+    expect((await nodeA.call('/account/balance', {}, key)).body.balance).toBe(0.996);
+
+    // Node B joins while A runs: A's work is left alone.
+    const nodeB = await startServer(backend, { db: nodeA.db, clock: nodeA.clock, config: { nodeId: 'node-b' } });
+    try {
+      expect((await nodeB.call('/account/balance', {}, key)).body.balance).toBe(0.996);
+      expect((await nodeB.call('/session/status', { sessionId }, key)).body.session.status).toBe('active');
+      expect((await nodeB.call('/request/result', { taskId }, key)).body.data.task.status).toBe('processing');
+      // B holds no browser context for A's adaptive session: it answers 503, refunded, and leaves the session alone.
+      const elsewhere = await nodeB.call('/session/request', { sessionId, url: 'http://127.0.0.1:9/' }, key);
+      expectEnvelopeError(elsewhere, 503, 'SERVICE_UNAVAILABLE');
+      expect(elsewhere.body.error.details).toMatchObject({ refunded: true });
+      expect((await nodeB.call('/session/status', { sessionId }, key)).body.session).toMatchObject({ status: 'active', requestCount: 0 });
+      // A finishes its task normally afterwards: completed, charged once.
+      const reservation = { taskId, accountId: account.id, type: 'request' as const, priceMicros: 2000, startedAt: nodeA.clock.now() };
+      expect((await nodeA.app.billing.complete(reservation, () => ({ done: true }))).kind).toBe('completed');
+    } finally {
+      await nodeB.close(true);
+    }
+    // A second task of A is interrupted by A's crash; A restarted under its own name recovers it.
+    const lost = newTaskId();
+    await nodeA.app.billing.reserve({ taskId: lost, accountId: account.id, type: 'request', mode: 'passive', sensibility: 'medium', url: 'http://127.0.0.1/', method: 'GET' }, 2000);
+    await nodeA.close(true);
+    await db.updateTable('sessions').set({ status: 'active', ended_reason: null, ended_at: null }).where('id', '=', sessionId).execute().catch(() => undefined);
+    const restartedA = await startServer(backend, { db: nodeA.db, clock: nodeA.clock, config: { nodeId: 'node-a' } });
+    try {
+      expect((await restartedA.call('/request/result', { taskId: lost }, key)).body.data.task).toMatchObject({ status: 'failed', refunded: true });
+      expect((await restartedA.call('/session/status', { sessionId }, key)).body.session).toMatchObject({ status: 'closed', endedReason: 'evicted' });
+      expect((await restartedA.call('/account/balance', {}, key)).body.balance).toBe(0.996);
+      const inv = await ledgerInvariants(restartedA.app, id);
+      expect(inv.ledgerBalanceMicros).toBe(inv.balanceMicros);
+      expect(inv.priceMismatches).toEqual([]);
+    } finally {
+      await restartedA.close();
     }
   });
 });

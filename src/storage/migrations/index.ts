@@ -100,5 +100,12 @@ export function buildMigrations(dialect: DialectName): Record<string, Migration>
         await db.schema.createIndex('ledger_account_idx').on('ledger').columns(['account_id', 'id']).execute();
       },
     },
+    '0002_node_ids': {
+      // Several nodes may share one database: start-up recovery must touch only what its own node left behind.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('sessions').addColumn('node_id', 'text').execute();
+        await db.schema.alterTable('tasks').addColumn('node_id', 'text').execute();
+      },
+    },
   };
 }

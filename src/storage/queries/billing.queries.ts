@@ -51,7 +51,11 @@ async function creditRefund(trx: Transaction<Database>, task: { id: string; acco
 }
 
 export class BillingQueries implements BillingStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** The node this store belongs to: it owns the tasks it reserves. */
+    private readonly nodeId: string | null = null,
+  ) {}
 
   async reserve(task: NewTask, amountMicros: number): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
@@ -101,6 +105,7 @@ export class BillingQueries implements BillingStore {
           error_message: null,
           result_json: null,
           result_expires_at: null,
+          node_id: this.nodeId,
         })
         .execute();
       return true;
@@ -231,6 +236,8 @@ export class BillingQueries implements BillingStore {
           result_expires_at: resultExpiresAt,
         })
         .where('status', '=', 'processing')
+        // Only this node's tasks (and those of a database written before nodes were recorded).
+        .where((eb) => eb.or([eb('node_id', '=', this.nodeId), eb('node_id', 'is', null)]))
         .returningAll()
         .execute();
       for (const row of rows) await creditRefund(trx, row, Number(row.price_micros), now);

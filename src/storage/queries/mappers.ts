@@ -30,7 +30,7 @@ export function toApiKey(r: Selectable<ApiKeysTable>): ApiKeyRecord {
   };
 }
 
-export function toSession(r: Selectable<SessionsTable>): SessionRecord {
+export function toSession(r: Omit<Selectable<SessionsTable>, 'node_id'>): SessionRecord {
   return {
     id: r.id,
     accountId: r.account_id,
@@ -55,7 +55,7 @@ export function toEndedRef(r: { id: string; account_id: string; mode: string; en
   return { id: r.id, accountId: r.account_id, mode: r.mode as Mode, reason: (r.ended_reason ?? 'expired') as EndedReason };
 }
 
-export function toTask(r: Selectable<TasksTable>): TaskRecord {
+export function toTask(r: Omit<Selectable<TasksTable>, 'node_id'>): TaskRecord {
   return {
     id: r.id,
     accountId: r.account_id,

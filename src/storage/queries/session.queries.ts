@@ -62,6 +62,8 @@ export class SessionQueries implements SessionStore {
   constructor(
     private readonly db: Kysely<Database>,
     read: RowReader,
+    /** The node this store belongs to: it owns the sessions and tasks it creates. */
+    private readonly nodeId: string | null = null,
   ) {
     this.sessionById = sessionByIdQuery(db, read);
     this.sessionSummaryById = sessionSummaryByIdQuery(db, read);
@@ -128,6 +130,7 @@ export class SessionQueries implements SessionStore {
           proxy_json: toJson(s.proxy),
           state_json: null,
           max_cost_micros: s.maxCostMicros,
+          node_id: this.nodeId,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -154,6 +157,7 @@ export class SessionQueries implements SessionStore {
           error_message: null,
           result_json: null,
           result_expires_at: null,
+          node_id: this.nodeId,
         })
         .execute();
       return { kind: 'created' as const, session: toSession(row), expired };
@@ -220,7 +224,14 @@ export class SessionQueries implements SessionStore {
   }
 
   async endAllOfMode(mode: 'passive' | 'adaptive', reason: EndedReason, now: number): Promise<number> {
-    const r = await this.db.updateTable('sessions').set({ status: 'closed', ended_reason: reason, ended_at: now, state_json: null }).where('mode', '=', mode).where('status', '=', 'active').executeTakeFirst();
+    const r = await this.db
+      .updateTable('sessions')
+      .set({ status: 'closed', ended_reason: reason, ended_at: now, state_json: null })
+      .where('mode', '=', mode)
+      .where('status', '=', 'active')
+      // Only this node's sessions (and those of a database written before nodes were recorded).
+      .where((eb) => eb.or([eb('node_id', '=', this.nodeId), eb('node_id', 'is', null)]))
+      .executeTakeFirst();
     return Number(r.numUpdatedRows);
   }
 
