@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../app.js';
 import { ConfigError } from '../config/load-config.js';
+import { registerClientCommands } from './client.commands.js';
 import { registerOperatorCommands } from './operator.commands.js';
 
 const print = (json: boolean) => (value: unknown, text: () => string) => {
@@ -20,6 +21,7 @@ export async function runCli(argv: string[]): Promise<void> {
     });
 
   registerOperatorCommands(program, print);
+  registerClientCommands(program, print);
 
   try {
     await program.parseAsync(argv);
