@@ -205,6 +205,16 @@ describe.each(BACKENDS)('passive session requests (%s)', (backend) => {
 
       const binary = echoOf(await send(sessionId, { url: `${site.url}/echo`, method: 'POST', body: BINARY_BYTES.toString('base64'), bodyEncoding: 'base64' }));
       expect(Buffer.from(binary.bodyBase64, 'base64').equals(BINARY_BYTES)).toBe(true);
+
+      const array = echoOf(await send(sessionId, { url: `${site.url}/echo`, method: 'POST', body: [1, { two: 2 }] }));
+      expect(echoHeader(array, 'content-type')).toEqual(['application/json']);
+      expect(JSON.parse(array.body)).toEqual([1, { two: 2 }]);
+      // A bare number or boolean is neither an object nor a string: refused before anything is charged.
+      for (const body of [42, true]) {
+        const res = await send(sessionId, { url: `${site.url}/echo`, method: 'POST', body });
+        expectEnvelopeError(res, 400, 'INVALID_REQUEST');
+        expect(res.body.error.details.field).toBe('body');
+      }
     });
 
     it('appends params (alias query) to the existing query string, arrays repeating the key', async () => {

@@ -68,6 +68,8 @@ function parseRequestBody(body: Body): RequestBody | undefined {
     return { kind: 'binary', value: Buffer.from(value, 'base64') };
   }
   if (typeof value === 'string') return { kind: 'text', value };
+  // Contract §1.5: an object (or an array) is sent as JSON, a string as is; a bare number or boolean is neither.
+  if (typeof value !== 'object') throw invalid('body', 'body must be an object, an array or a string.');
   return { kind: 'json', value };
 }
 
