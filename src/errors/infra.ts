@@ -23,7 +23,8 @@ export function isTransientInfraError(err: unknown): boolean {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
     const msg = (e as { message?: unknown }).message;
-    if (typeof msg === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(msg)) return true;
+    // PostgreSQL refusing new connections to a database under maintenance (ALLOW_CONNECTIONS false), SQLSTATE 55000.
+    if (typeof msg === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error|is not currently accepting connections/i.test(msg)) return true;
   }
   return false;
 }

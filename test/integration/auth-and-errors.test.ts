@@ -188,6 +188,27 @@ describe.each(BACKENDS)('draining (%s)', (backend) => {
   });
 });
 
+describe('readiness follows the browser pool', () => {
+  it('a Chromium that fails to launch makes /ready not ready, with the reason; passive mode keeps serving', async () => {
+    // An executable that exits at once: installed as far as the pool can tell, but it never becomes a browser.
+    const s = await startServer('sqlite', { config: { chromiumPath: '/bin/false' } });
+    try {
+      const { key } = await s.account(1);
+      expect((await s.call('/ready', undefined, undefined, { method: 'GET' })).body.checks.browserPool.state).toBe('cold');
+      const res = await s.call('/session/create', { mode: 'adaptive' }, key);
+      expectEnvelopeError(res, 503, 'SERVICE_UNAVAILABLE');
+      expect((await s.call('/account/balance', {}, key)).body.balance).toBe(1);
+      const ready = await s.call('/ready', undefined, undefined, { method: 'GET' });
+      expect(ready.status).toBe(503);
+      expect(ready.headers.get('retry-after')).toBe('5');
+      expect(ready.body).toMatchObject({ status: 'not_ready', checks: { database: 'ok', browserPool: { state: 'failed', error: expect.any(String) } } });
+      expect((await s.call('/session/create', {}, key)).status).toBe(200);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe.each(BACKENDS)('adaptive mode without a browser (%s)', (backend) => {
   it('answers 503 SERVICE_UNAVAILABLE, not retryable, with how to install Chromium, and charges nothing', async () => {
     const s = await startServer(backend, { config: { chromiumPath: '/nonexistent/chromium' } });

@@ -34,11 +34,14 @@ interface PooledBrowser {
 }
 
 export interface PoolStatus {
-  state: 'ready' | 'cold' | 'unavailable' | 'closed';
+  /** `failed`: Chromium is installed but its last launch failed and no browser runs (the pool is down). */
+  state: 'ready' | 'cold' | 'unavailable' | 'failed' | 'closed';
   available: number;
   busy: number;
   max: number;
   browsers: number;
+  /** Why the last launch failed, while the state is `failed`. */
+  error?: string;
 }
 
 export interface LeasedContext {
@@ -63,6 +66,8 @@ export class BrowserPool {
   private closing: Promise<void> | undefined;
   /** The default (pre-warmed) flavor: never closed for being idle. */
   private keepKey: string | undefined;
+  /** The last launch failure, cleared by the next successful launch. */
+  private launchError: string | undefined;
 
   constructor(private readonly options: BrowserPoolOptions) {
     this.limiter = new ContextLimiter(options.maxContexts, options.maxWaitMs);
@@ -73,8 +78,15 @@ export class BrowserPool {
   }
 
   status(): PoolStatus {
-    const state = this.closing ? 'closed' : !this.installed ? 'unavailable' : this.browsers.size > 0 ? 'ready' : 'cold';
-    return { state, available: this.limiter.available, busy: this.limiter.busy, max: this.limiter.max, browsers: this.browsers.size + this.retired.size };
+    const state = this.closing ? 'closed' : !this.installed ? 'unavailable' : this.browsers.size > 0 ? 'ready' : this.launchError ? 'failed' : 'cold';
+    return {
+      state,
+      available: this.limiter.available,
+      busy: this.limiter.busy,
+      max: this.limiter.max,
+      browsers: this.browsers.size + this.retired.size,
+      ...(state === 'failed' ? { error: this.launchError } : {}),
+    };
   }
 
   /** Launches the default flavor ahead of the first session; failures are logged, not thrown. */
@@ -142,13 +154,20 @@ export class BrowserPool {
 
   private async launch(key: string, flavor: PoolFlavor): Promise<PooledBrowser> {
     const type = (flavor.driver === 'patchright' ? patchrightChromium : playwrightChromium) as BrowserType;
-    const browser = await type.launch({
-      executablePath: this.options.executablePath,
-      headless: true,
-      chromiumSandbox: false,
-      args: chromiumArgs(flavor),
-      timeout: 30_000,
-    });
+    let browser: Browser;
+    try {
+      browser = await type.launch({
+        executablePath: this.options.executablePath,
+        headless: true,
+        chromiumSandbox: false,
+        args: chromiumArgs(flavor),
+        timeout: 30_000,
+      });
+    } catch (err) {
+      this.launchError = ((err as Error).message ?? String(err)).split('\n')[0];
+      throw err;
+    }
+    this.launchError = undefined;
     const pooled: PooledBrowser = { key, browser, live: 0, served: 0, retired: false };
     browser.on('disconnected', () => {
       // A crash or a close: forget it; the next lease launches a fresh one. Contexts report their own close.

@@ -8,6 +8,7 @@ export interface BrowserPoolStatus {
   busy: number;
   max: number;
   browsers?: number;
+  error?: string;
 }
 
 export interface Readiness {
@@ -23,7 +24,7 @@ export function opsRoutes(deps: { readiness: Readiness; metrics: Metrics; catalo
   return async function plugin(app: FastifyInstance) {
     app.get('/health', { config: opsDoc('health', 'Liveness: 200 while the process serves HTTP.') }, async () => ({ status: 'ok' }));
 
-    app.get('/ready', { config: opsDoc('ready', 'Readiness: database reachable, not draining; reports the browser pool.') }, async (_req, reply) => {
+    app.get('/ready', { config: opsDoc('ready', 'Readiness: database reachable, not draining, browser pool not failed; reports the browser pool.') }, async (_req, reply) => {
       let database = 'ok';
       try {
         await deps.readiness.database();
@@ -31,10 +32,12 @@ export function opsRoutes(deps: { readiness: Readiness; metrics: Metrics; catalo
         database = 'unavailable';
       }
       const draining = deps.readiness.isDraining();
-      const ready = database === 'ok' && !draining;
+      const browserPool = deps.readiness.browserPool();
+      // A pool whose Chromium fails to launch is down; one without Chromium installed serves passive mode only.
+      const ready = database === 'ok' && !draining && browserPool.state !== 'failed';
       reply.code(ready ? 200 : 503);
       if (!ready) reply.header('retry-after', '5');
-      return { status: ready ? 'ready' : 'not_ready', ...(draining ? { draining: true } : {}), checks: { database, browserPool: deps.readiness.browserPool() } };
+      return { status: ready ? 'ready' : 'not_ready', ...(draining ? { draining: true } : {}), checks: { database, browserPool } };
     });
 
     app.get('/metrics', { config: opsDoc('metrics', 'Prometheus metrics.') }, async (_req, reply) => {
