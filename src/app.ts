@@ -113,6 +113,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
       browserContexts: () => adaptive.contextStates(),
     });
     metricsRef.current = metrics;
+    engines.onTiming = (labels, seconds) => metrics.engineDuration.observe(labels, seconds);
 
     // Contract §6: tasks a previous process left processing end failed and refunded.
     const recovered = await store.billing.refundAllProcessing(

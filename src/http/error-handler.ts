@@ -29,7 +29,15 @@ export function toBbreError(err: unknown): BbreError {
   return new BbreError('SERVICE_ERROR', { cause: err });
 }
 
+const sentCodes = new WeakMap<FastifyRequest, string>();
+
+/** The BBRE error code a request was answered with, if it failed. */
+export function errorCodeOf(request: FastifyRequest): string | undefined {
+  return sentCodes.get(request);
+}
+
 export function sendError(reply: FastifyReply, err: BbreError): FastifyReply {
+  sentCodes.set(reply.request, err.code);
   if (err.retryAfterSecs !== undefined) reply.header('retry-after', String(err.retryAfterSecs));
   return reply.code(err.status).send(fail(err));
 }

@@ -8,7 +8,8 @@ export interface MetricsSources {
 /** Contract §9.3: the Prometheus series BBRE exposes. One registry per app, so tests never share state. */
 export class Metrics {
   readonly registry = new Registry();
-  readonly httpRequests: Counter<'route' | 'status'>;
+  readonly httpRequests: Counter<'route' | 'status' | 'code'>;
+  readonly engineDuration: Histogram<'mode' | 'sensibility' | 'operation' | 'outcome'>;
   readonly httpDuration: Histogram<'route'>;
   readonly tasks: Counter<'type' | 'status'>;
   readonly charged: Counter;
@@ -16,7 +17,19 @@ export class Metrics {
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
-    this.httpRequests = new Counter({ name: 'bbre_http_requests_total', help: 'API requests by route and HTTP status', labelNames: ['route', 'status'], registers });
+    this.httpRequests = new Counter({
+      name: 'bbre_http_requests_total',
+      help: 'API requests by route, HTTP status and BBRE error code (OK for a success)',
+      labelNames: ['route', 'status', 'code'],
+      registers,
+    });
+    this.engineDuration = new Histogram({
+      name: 'bbre_engine_duration_seconds',
+      help: 'Engine work per request or browser action call, by mode, sensibility and outcome',
+      labelNames: ['mode', 'sensibility', 'operation', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers,
+    });
     this.httpDuration = new Histogram({
       name: 'bbre_http_request_duration_seconds',
       help: 'API request duration',

@@ -9,7 +9,7 @@ import type { HistoryService } from '../domain/tasks/history.service.js';
 import type { RequestService } from '../domain/tasks/request.service.js';
 import { registerAuth } from './auth.plugin.js';
 import { registerJsonBodyParser } from './body-parser.js';
-import { registerErrorHandling } from './error-handler.js';
+import { errorCodeOf, registerErrorHandling } from './error-handler.js';
 import type { Metrics } from './metrics.js';
 import type { CatalogEntry } from './openapi.js';
 import { accountRoutes } from './routes/account.routes.js';
@@ -91,9 +91,10 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   });
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    deps.metrics.httpRequests.inc({ route, status: String(reply.statusCode) });
+    const code = errorCodeOf(req);
+    deps.metrics.httpRequests.inc({ route, status: String(reply.statusCode), code: code ?? 'OK' });
     deps.metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
-    req.log.info({ method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    req.log.info({ method: req.method, route, status: reply.statusCode, ...(code ? { code } : {}), ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
     done();
   });
 

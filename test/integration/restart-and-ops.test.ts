@@ -96,16 +96,46 @@ describe.each(BACKENDS)('operations endpoints (%s)', (backend) => {
 
   it('GET /metrics exposes the contract series', async () => {
     const { key } = await s.account(1);
-    await s.call('/session/create', {}, key);
+    const sessionId = (await s.call('/session/create', {}, key)).body.session.id;
+    await s.call('/session/status', { sessionId: 'session_missing000000000' }, key);
+    // A request to a closed port: engine time with outcome error, a 502 counted under its code.
+    await s.call('/session/request', { sessionId, url: 'http://127.0.0.1:9/' }, key);
     const res = await s.call('/metrics', undefined, undefined, { method: 'GET' });
     expect(res.status).toBe(200);
     const text = res.body as string;
-    for (const series of ['bbre_http_requests_total', 'bbre_http_request_duration_seconds', 'bbre_sessions_active', 'bbre_tasks_total', 'bbre_browser_contexts', 'bbre_charged_usd_total', 'bbre_refunded_usd_total']) {
+    for (const series of [
+      'bbre_http_requests_total',
+      'bbre_http_request_duration_seconds',
+      'bbre_engine_duration_seconds',
+      'bbre_sessions_active',
+      'bbre_tasks_total',
+      'bbre_browser_contexts',
+      'bbre_charged_usd_total',
+      'bbre_refunded_usd_total',
+    ]) {
       expect(text).toContain(series);
     }
     expect(text).toMatch(/bbre_sessions_active\{mode="passive"\} [1-9]/);
-    expect(text).toMatch(/bbre_http_requests_total\{route="\/session\/create",status="200"\} [1-9]/);
+    expect(text).toMatch(/bbre_http_requests_total\{route="\/session\/create",status="200",code="OK"\} [1-9]/);
+    expect(text).toMatch(/bbre_http_requests_total\{route="\/session\/status",status="404",code="SESSION_NOT_FOUND"\} [1-9]/);
+    expect(text).toMatch(/bbre_http_requests_total\{route="\/session\/request",status="502",code="TARGET_UNREACHABLE"\} [1-9]/);
+    expect(text).toMatch(/bbre_engine_duration_seconds_count\{mode="passive",sensibility="medium",operation="request",outcome="error"\} [1-9]/);
     expect(text).toMatch(/bbre_charged_usd_total 0\.00[2-9]/);
+    expect(text).toMatch(/bbre_refunded_usd_total 0\.00[1-9]/);
+  });
+
+  it('every answer carries a request id, and the log lines of a request name it', async () => {
+    const { key } = await s.account(1);
+    const res = await s.call('/session/status', { sessionId: 'session_missing000000000' }, key);
+    const id = res.headers.get('x-request-id');
+    expect(id).toBeTruthy();
+    const given = await s.call('/account/balance', {}, key, { headers: { 'x-request-id': 'trace-abc-123' } });
+    expect(given.headers.get('x-request-id')).toBe('trace-abc-123');
+    const lines = s.logs.flatMap((chunk) => chunk.split('\n')).filter(Boolean).map((l) => JSON.parse(l) as { reqId?: string; msg: string; code?: string });
+    const ofRequest = lines.filter((l) => l.reqId === id);
+    expect(ofRequest.length).toBeGreaterThan(0);
+    expect(ofRequest.find((l) => l.msg === 'request')).toMatchObject({ code: 'SESSION_NOT_FOUND' });
+    expect(lines.filter((l) => l.reqId === 'trace-abc-123').length).toBeGreaterThan(0);
   });
 
   it('GET /openapi.json describes every API route and /docs renders it', async () => {

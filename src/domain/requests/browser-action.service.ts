@@ -86,7 +86,11 @@ export class BrowserActionService {
     const started = performance.now();
     let run;
     try {
-      run = await this.queues.run(session.id, () => engine.runActions(engineSessionOf(session), steps, { timeoutMs: input.timeoutSecs * 1000, speed, signal: controller.signal }));
+      run = await this.queues.run(session.id, () =>
+        this.engines.timed({ mode: session.mode, sensibility: session.sensibility, operation: 'browser_action' }, () =>
+          engine.runActions(engineSessionOf(session), steps, { timeoutMs: input.timeoutSecs * 1000, speed, signal: controller.signal }),
+        ),
+      );
     } catch (err) {
       const error = stepError(err as Error, { taskId, sessionClosed });
       await this.billing.refund(reservation, 'failed', error);

@@ -70,7 +70,8 @@ export class SessionRequestService {
     let result;
     try {
       // An adaptive session has one page: its requests and actions run in arrival order (contract §3.2).
-      const run = () => engine.execute(engineSessionOf(session), input.request, { signal });
+      const run = () =>
+        this.engines.timed({ mode: session.mode, sensibility: session.sensibility, operation: 'request' }, () => engine.execute(engineSessionOf(session), input.request, { signal }));
       result = await (session.mode === 'adaptive' ? this.queues.run(session.id, run) : run());
     } catch (err) {
       const failure = failureOf(err, { taskId, method: input.request.method, timeoutSecs: input.request.timeoutMs / 1000, sessionClosed: closedError });

@@ -87,7 +87,9 @@ export class RequestService {
     try {
       if (remainingMs <= 0) throw new TargetError('timeout', 'The task waited in the queue past its timeout.', 'queue');
       await engine.open(session);
-      const result = await engine.execute(session, { ...request, timeoutMs: remainingMs }, { signal });
+      const result = await this.engines.timed({ mode: session.mode, sensibility: session.sensibility, operation: 'request' }, () =>
+        engine.execute(session, { ...request, timeoutMs: remainingMs }, { signal }),
+      );
       const outcome = await this.billing.complete(r, (ms) => resultData({ id: r.taskId, processingTimeMs: ms }, result, session.profile));
       if (outcome.kind !== 'completed') return { ok: false, error: new BbreError('SERVICE_ERROR', { details: { taskId: r.taskId } }) };
       return { ok: true, data: outcome.task.result as Record<string, unknown> };
