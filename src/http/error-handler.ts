@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BbreError, isBbreError } from '../errors/bbre-error.js';
 import { isTransientInfraError } from '../errors/infra.js';
@@ -19,6 +20,41 @@ function fromFastify(err: FastifyError): BbreError | undefined {
   if (typeof err.statusCode === 'number' && err.statusCode === 413) return new BbreError('PAYLOAD_TOO_LARGE');
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return new BbreError('INVALID_REQUEST');
   return undefined;
+}
+
+/** Errors Fastify raises before routing (a malformed URL, an over-long path parameter) get the envelope too. */
+export function frameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const err =
+    error.code === 'FST_ERR_BAD_URL'
+      ? new BbreError('INVALID_REQUEST', { message: 'The request URL is malformed.' })
+      : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? new BbreError('INVALID_REQUEST', { message: 'A path parameter of the request URL is too long.' })
+        : toBbreError(error);
+  void sendError(reply, err);
+}
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 405: 'Method Not Allowed', 413: 'Payload Too Large' };
+
+/** A complete HTTP/1.1 answer carrying the envelope, for sockets Fastify never turned into a request. */
+export function rawErrorResponse(err: BbreError): string {
+  const body = JSON.stringify(fail(err));
+  return `HTTP/1.1 ${err.status} ${REASONS[err.status] ?? 'Error'}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+}
+
+/**
+ * Node's HTTP parser refused the request (control bytes in a header, bad framing, an unknown method, headers over
+ * the size limit): answer with the envelope and close, instead of Node's bare `400 Bad Request`.
+ */
+export function clientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const err =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new BbreError('PAYLOAD_TOO_LARGE', { message: 'The request headers are too large.' })
+      : new BbreError('INVALID_REQUEST', { message: 'The request could not be read as HTTP.' });
+  socket.end(rawErrorResponse(err));
 }
 
 export function toBbreError(err: unknown): BbreError {

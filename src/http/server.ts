@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { AccountService } from '../domain/accounts/account.service.js';
@@ -7,9 +8,10 @@ import type { BrowserActionService } from '../domain/requests/browser-action.ser
 import type { SessionRequestService } from '../domain/requests/session-request.service.js';
 import type { HistoryService } from '../domain/tasks/history.service.js';
 import type { RequestService } from '../domain/tasks/request.service.js';
+import { BbreError } from '../errors/bbre-error.js';
 import { registerAuth } from './auth.plugin.js';
 import { registerJsonBodyParser } from './body-parser.js';
-import { errorCodeOf, registerErrorHandling } from './error-handler.js';
+import { clientError, errorCodeOf, frameworkError, rawErrorResponse, registerErrorHandling } from './error-handler.js';
 import type { Metrics } from './metrics.js';
 import type { CatalogEntry } from './openapi.js';
 import { accountRoutes } from './routes/account.routes.js';
@@ -56,6 +58,13 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     routerOptions: { ignoreTrailingSlash: true },
     // While closing, requests still arriving on open connections get our own envelope (auth.plugin's drain check).
     return503OnClosing: false,
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
+  });
+  // CONNECT is not an API method (BBRE is not a forward proxy): answer it with the envelope instead of a dropped socket.
+  app.server.on('connect', (_req, socket: Duplex) => {
+    socket.on('error', () => undefined);
+    socket.end(rawErrorResponse(new BbreError('METHOD_NOT_ALLOWED', { details: { method: 'CONNECT' } })));
   });
 
   const catalog: CatalogEntry[] = [];

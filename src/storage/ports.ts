@@ -170,6 +170,9 @@ export interface RefundOutcome {
   refundedMicros: number;
 }
 
+/** The largest balance an account may hold: $1,000,000,000, far inside 2^53 micro-dollars. */
+export const MAX_BALANCE_MICROS = 1e15;
+
 export interface HistoryFilter {
   status?: TaskStatus;
   type?: TaskType;
@@ -195,7 +198,8 @@ export interface AccountStore {
   setStatus(id: string, status: AccountStatus, now: number): Promise<AccountRecord | undefined>;
   setLimits(id: string, limits: { maxSessions?: number | null; rateLimitRps?: number | null; rateLimitBurst?: number | null }, now: number): Promise<AccountRecord | undefined>;
   /** Adds (or, with a negative amount, removes) balance and appends a credit/adjustment entry. */
-  credit(id: string, amountMicros: number, note: string | null, now: number): Promise<{ account: AccountRecord; entry: LedgerEntryRecord } | 'not_found' | 'below_zero'>;
+  /** `above_max`: the balance would pass MAX_BALANCE_MICROS (amounts stay exact integers in every database). */
+  credit(id: string, amountMicros: number, note: string | null, now: number): Promise<{ account: AccountRecord; entry: LedgerEntryRecord } | 'not_found' | 'below_zero' | 'above_max'>;
   findKeyByHash(hash: string): Promise<{ key: ApiKeyRecord; account: AccountRecord; storedHash: string } | undefined>;
   createKey(accountId: string, key: { prefix: string; hash: string }, now: number): Promise<ApiKeyRecord>;
   listKeys(accountId: string): Promise<ApiKeyRecord[]>;

@@ -134,6 +134,7 @@ export class AccountService {
     this.principals.evictAccount(id);
     if (out === 'not_found') throw new BbreError('ACCOUNT_NOT_FOUND', { details: { accountId: id } });
     if (out === 'below_zero') throw new BbreError('INVALID_REQUEST', { message: 'The adjustment would take the balance below 0.', details: { field: 'amount' } });
+    if (out === 'above_max') throw new BbreError('INVALID_REQUEST', { message: 'The credit would take the balance above $1,000,000,000.', details: { field: 'amount' } });
     return out;
   }
 

@@ -11,14 +11,17 @@ export function parseSessionList(raw: unknown): { status: SessionStatus | undefi
   return { status: (status ?? undefined) as SessionStatus | undefined, ...paging(body) };
 }
 
-function parseDate(body: Body, field: string): number | undefined {
+/** The range of a JavaScript date, in ms: anything beyond is no date (and would overflow the database's integer). */
+const MAX_DATE_MS = 8.64e15;
+
+/** A bound on `createdAt` (whole milliseconds): a fractional start rounds up, a fractional end down (both inclusive). */
+function parseDate(body: Body, field: string, round: (n: number) => number): number | undefined {
   const v = body[field];
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (typeof v === 'string' && v.trim() !== '') {
-    const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-    if (Number.isFinite(t)) return t;
-  }
+  let t = NaN;
+  if (typeof v === 'number') t = v;
+  else if (typeof v === 'string' && v.trim() !== '') t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (Number.isFinite(t) && Math.abs(t) <= MAX_DATE_MS) return round(t);
   throw invalid(field, `${field} must be a millisecond timestamp or an ISO 8601 date.`);
 }
 
@@ -33,7 +36,7 @@ export function parseHistory(raw: unknown): { filter: HistoryFilter; limit: numb
     if (typeof body.type !== 'string' || !(TASK_TYPES as readonly string[]).includes(body.type)) throw invalid('type', 'type must be a task type.');
     filter.type = body.type as HistoryFilter['type'];
   }
-  filter.startDate = parseDate(body, 'startDate');
-  filter.endDate = parseDate(body, 'endDate');
+  filter.startDate = parseDate(body, 'startDate', Math.ceil);
+  filter.endDate = parseDate(body, 'endDate', Math.floor);
   return { filter, ...paging(body) };
 }

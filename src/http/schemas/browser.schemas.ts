@@ -10,7 +10,7 @@ export type BrowserActionInput = BrowserActionRequest;
 /** Contract §3.5: flat (`action: "click", selector`), nested (`action: {type, …}`) or batch (`actions: [...]`). */
 export function parseBrowserAction(raw: unknown, limits: { maxTimeoutSecs: number }): BrowserActionInput {
   const body = asBody(raw);
-  const sessionId = requiredId(body, ['sessionId'], 'SESSION_ID_REQUIRED', SESSION_ID_HINT);
+  const sessionId = requiredId(body, ['sessionId'], 'SESSION_ID_REQUIRED', 'SESSION_NOT_FOUND', SESSION_ID_HINT);
   const timeout = body.timeout ?? 30;
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0 || timeout > limits.maxTimeoutSecs) {
     throw new BbreError('INVALID_TIMEOUT', { details: { field: 'timeout', max: limits.maxTimeoutSecs } });

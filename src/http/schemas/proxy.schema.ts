@@ -19,8 +19,12 @@ export function parseProxy(value: unknown): ProxySpec | undefined {
     if (!PROTOCOLS.has(protocol) || !u.hostname) throw bad();
     const port = u.port ? Number(u.port) : protocol === 'https' ? 443 : protocol === 'socks5' ? 1080 : 80;
     const spec: ProxySpec = { protocol: protocol as ProxySpec['protocol'], host: u.hostname.replace(/^\[|\]$/g, ''), port };
-    if (u.username) spec.username = decodeURIComponent(u.username);
-    if (u.password) spec.password = decodeURIComponent(u.password);
+    try {
+      if (u.username) spec.username = decodeURIComponent(u.username);
+      if (u.password) spec.password = decodeURIComponent(u.password);
+    } catch {
+      throw bad(); // a credential whose percent-escapes are not UTF-8
+    }
     return spec;
   }
   if (typeof value !== 'object' || Array.isArray(value)) throw bad();

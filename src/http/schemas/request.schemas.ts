@@ -1,7 +1,7 @@
 import { HTTP_METHODS, type Mode, type Profile, type ProxySpec, type Sensibility } from '../../contract/types.js';
 import type { CookieInput, EngineRequest, RequestBody } from '../../engines/engine.js';
 import { BbreError } from '../../errors/bbre-error.js';
-import { asBody, invalid, optBoolean, optMaxCost, optMode, optSensibility, pick, requiredId, type Body } from './fields.js';
+import { asBody, invalid, jsonDepthExceeds, MAX_JSON_DEPTH, optBoolean, optMaxCost, optMode, optSensibility, pick, requiredId, type Body } from './fields.js';
 import { parseFingerprint } from './profile.schema.js';
 import { parseProxy } from './proxy.schema.js';
 import { SESSION_ID_HINT } from './session.schemas.js';
@@ -35,17 +35,25 @@ function parseUrl(body: Body): URL {
   return url;
 }
 
+/** More query parameters than any real request carries: refused rather than built (each one costs a URL rewrite). */
+const MAX_PARAMS = 1000;
+
 function appendParams(url: URL, value: unknown): void {
   if (value === undefined || value === null) return;
   if (typeof value !== 'object' || Array.isArray(value)) throw invalid('params', 'params must be an object.');
+  // Built in one URLSearchParams and written back once: appending to url.searchParams re-serializes every time.
+  const search = new URLSearchParams(url.search);
+  let count = 0;
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     const items = Array.isArray(v) ? v : [v];
     for (const item of items) {
       if (item === undefined || item === null) continue;
       if (typeof item === 'object') throw invalid(`params.${k}`, 'params values must be scalars or arrays of scalars.');
-      url.searchParams.append(k, String(item));
+      if (++count > MAX_PARAMS) throw invalid('params', `params may hold at most ${MAX_PARAMS} values.`);
+      search.append(k, String(item));
     }
   }
+  if (count > 0) url.search = search.toString();
 }
 
 function parseHeaders(value: unknown): Record<string, string> {
@@ -70,14 +78,24 @@ function parseRequestBody(body: Body): RequestBody | undefined {
   if (typeof value === 'string') return { kind: 'text', value };
   // Contract §1.5: an object (or an array) is sent as JSON, a string as is; a bare number or boolean is neither.
   if (typeof value !== 'object') throw invalid('body', 'body must be an object, an array or a string.');
+  if (jsonDepthExceeds(value, MAX_JSON_DEPTH)) throw invalid('body', `body may not nest deeper than ${MAX_JSON_DEPTH} levels.`);
   return { kind: 'json', value };
 }
 
 const SAME_SITE: Record<string, CookieInput['sameSite']> = { strict: 'Strict', lax: 'Lax', none: 'None' };
 
+/** What a Cookie header can carry: no control characters and no `;` (browsers are looser than RFC 6265 otherwise). */
+// eslint-disable-next-line no-control-regex
+const COOKIE_VALUE = /^[^\u0000-\u001f\u007f;]*$/;
+
 function parseCookies(value: unknown): CookieInput[] | undefined {
   if (value === undefined || value === null) return undefined;
   const bad = (field: string) => invalid(field, 'cookies must be an object of name → value or an array of {name, value, …}.');
+  // A name that is not a token, or a value a cookie cannot carry, is the caller's error, not the target's.
+  const checked = (field: string, c: CookieInput): CookieInput => {
+    if (!TOKEN.test(c.name) || !COOKIE_VALUE.test(c.value)) throw invalid(field, 'cookie names must be tokens, and values free of control characters and semicolons.');
+    return c;
+  };
   if (Array.isArray(value)) {
     return value.map((c, i) => {
       if (!c || typeof c !== 'object' || typeof c.name !== 'string' || !c.name || typeof c.value !== 'string') throw bad(`cookies[${i}]`);
@@ -90,13 +108,13 @@ function parseCookies(value: unknown): CookieInput[] | undefined {
       if (typeof c.httpOnly === 'boolean') cookie.httpOnly = c.httpOnly;
       if (typeof c.secure === 'boolean') cookie.secure = c.secure;
       if (typeof c.sameSite === 'string' && SAME_SITE[c.sameSite.toLowerCase()]) cookie.sameSite = SAME_SITE[c.sameSite.toLowerCase()];
-      return cookie;
+      return checked(`cookies[${i}]`, cookie);
     });
   }
   if (typeof value !== 'object') throw bad('cookies');
   return Object.entries(value as Record<string, unknown>).map(([name, v]) => {
     if (typeof v !== 'string' && typeof v !== 'number') throw bad(`cookies.${name}`);
-    return { name, value: String(v) };
+    return checked(`cookies.${name}`, { name, value: String(v) });
   });
 }
 
@@ -138,7 +156,7 @@ export function parseRequestOptions(raw: unknown, defaults: { timeoutSecs: numbe
 
 export function parseSessionRequest(raw: unknown, defaults: { timeoutSecs: number; maxTimeoutSecs: number }): RequestOptionsInput & { sessionId: string } {
   const body = asBody(raw);
-  const sessionId = requiredId(body, ['sessionId'], 'SESSION_ID_REQUIRED', SESSION_ID_HINT);
+  const sessionId = requiredId(body, ['sessionId'], 'SESSION_ID_REQUIRED', 'SESSION_NOT_FOUND', SESSION_ID_HINT);
   const { request, maxCost } = parseRequestOptions(body, defaults);
   return { sessionId, request, maxCost };
 }
@@ -149,5 +167,5 @@ export function parseStatelessRequest(raw: unknown, defaults: { timeoutSecs: num
 }
 
 export function parseTaskId(raw: unknown): string {
-  return requiredId(asBody(raw), ['taskId', 'id'], 'TASK_ID_REQUIRED');
+  return requiredId(asBody(raw), ['taskId', 'id'], 'TASK_ID_REQUIRED', 'TASK_NOT_FOUND');
 }

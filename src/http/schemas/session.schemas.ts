@@ -18,5 +18,5 @@ export function parseCreateSession(raw: unknown): CreateSessionInput {
 }
 
 export function parseSessionId(raw: unknown): string {
-  return requiredId(asBody(raw), ['sessionId'], 'SESSION_ID_REQUIRED', SESSION_ID_HINT);
+  return requiredId(asBody(raw), ['sessionId'], 'SESSION_ID_REQUIRED', 'SESSION_NOT_FOUND', SESSION_ID_HINT);
 }

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { AccountStatus } from '../../contract/types.js';
-import type { AccountListRow, AccountRecord, AccountStore, ApiKeyRecord, LedgerEntryRecord, Page } from '../ports.js';
+import { MAX_BALANCE_MICROS, type AccountListRow, type AccountRecord, type AccountStore, type ApiKeyRecord, type LedgerEntryRecord, type Page } from '../ports.js';
 import type { Database } from '../schema.js';
 import { HotQuery, type RowReader } from './hot-query.js';
 import { toAccount, toApiKey, toLedgerEntry } from './mappers.js';
@@ -133,11 +133,13 @@ export class AccountQueries implements AccountStore {
         .set({ balance_micros: sql`balance_micros + ${amountMicros}`, updated_at: now })
         .where('id', '=', id)
         .where(sql<boolean>`balance_micros + ${amountMicros} >= 0`)
+        .where(sql<boolean>`balance_micros + ${amountMicros} <= ${MAX_BALANCE_MICROS}`)
         .returningAll()
         .executeTakeFirst();
       if (!row) {
-        const exists = await trx.selectFrom('accounts').select('id').where('id', '=', id).executeTakeFirst();
-        return exists ? ('below_zero' as const) : ('not_found' as const);
+        const current = await trx.selectFrom('accounts').select('balance_micros').where('id', '=', id).executeTakeFirst();
+        if (!current) return 'not_found' as const;
+        return Number(current.balance_micros) + amountMicros < 0 ? ('below_zero' as const) : ('above_max' as const);
       }
       const account = toAccount(row);
       const entry = await trx
