@@ -117,6 +117,12 @@ describe.each(BACKENDS)('authentication, envelope and error codes (%s)', (backen
     await s.call('/session/create', {}, key);
     await s.call('/session/status', { sessionId: 'session_x' }, key);
     await s.call('/account/info', {}, key, { headers: { apikey: key } });
+    // Wrong keys, in both headers, and a key that errors deeper in (a foreign session): none reaches the log or the answer.
+    const wrong = `bbre_${'W'.repeat(36)}`;
+    const refused = await s.call('/session/status', { sessionId: 'session_x' }, wrong);
+    expect(JSON.stringify(refused.body)).not.toContain(wrong);
+    await s.call('/account/balance', {}, undefined, { headers: { apikey: wrong } });
+    await s.call('/session/request', { sessionId: 'session_x', url: 'http://127.0.0.1:9/' }, key);
     const db = (s.app.store as unknown as { db: import('kysely').Kysely<any> }).db;
     const rows = await db.selectFrom('api_keys').selectAll().where('account_id', '=', id).execute();
     expect(rows).toHaveLength(1);
@@ -127,6 +133,18 @@ describe.each(BACKENDS)('authentication, envelope and error codes (%s)', (backen
     expect(logs).not.toContain(key);
     expect(logs).not.toContain(key.slice(12));
     expect(logs).not.toContain(ADMIN_TOKEN);
+    expect(logs).not.toContain(wrong);
+    expect(logs).not.toContain('W'.repeat(20));
+  });
+
+  it('has no admin API at all without BBRE_ADMIN_TOKEN', async () => {
+    const plain = await startServer(backend, { config: { adminToken: undefined } });
+    try {
+      expectEnvelopeError(await plain.call('/admin/accounts', undefined, undefined, { method: 'GET', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }), 404, 'NOT_FOUND');
+      expectEnvelopeError(await plain.call('/admin/accounts', { name: 'x' }, undefined, { headers: { authorization: 'Bearer anything' } }), 404, 'NOT_FOUND');
+    } finally {
+      await plain.close();
+    }
   });
 
   it('puts a request id on every response and every log line of the request', async () => {
