@@ -107,7 +107,12 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
     };
     const runner = new TaskRunner({ concurrency: config.taskConcurrency, maxQueue: config.maxQueue });
     const requests = new RequestService(engines, billing, store.tasks, runner, policy, clock);
-    const sweeper = new SessionSweeper(store, releaser, clock, logger, { intervalMs: config.sweepIntervalMs, sessionRetentionMs: config.sessionRetentionSecs * 1000 });
+    const sweeper = new SessionSweeper(store, releaser, clock, logger, {
+      intervalMs: config.sweepIntervalMs,
+      sessionRetentionMs: config.sessionRetentionSecs * 1000,
+      nodeDeadAfterMs: config.nodeDeadAfterMs,
+      taskRetentionMs: config.taskRetentionSecs * 1000,
+    });
     const metrics = new Metrics({
       activeSessionsByMode: () => store.sessions.countActiveByMode(),
       browserContexts: () => adaptive.contextStates(),
@@ -126,6 +131,8 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
     // Contract §4.1: adaptive sessions do not survive a restart (their browser context is gone).
     const orphaned = await store.sessions.endAllOfMode('adaptive', 'evicted', clock.now());
     if (orphaned > 0) logger.warn({ orphaned }, 'ended adaptive sessions orphaned by a restart');
+    // This node is alive from now on (every sweep beats again); other nodes recover its work if it stops.
+    await store.nodes.heartbeat(clock.now());
     if (config.browserPrewarm) void adaptive.warm();
 
     const http = await buildHttpServer({

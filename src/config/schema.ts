@@ -64,6 +64,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** This server's name among the nodes sharing a database. @default "<host name>:<port>" */
   nodeId: string;
+  /** Another node silent this long is dead and its work is recovered. @default 60000 */
+  nodeDeadAfterMs: number;
 }
 
 export type SettingKind = 'int' | 'string' | 'bool' | 'duration' | 'url' | 'file';
@@ -118,5 +120,6 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'redisUrl', env: 'BBRE_REDIS_URL', kind: 'string', description: 'Redis, for scale-out' },
   { key: 'logLevel', env: 'BBRE_LOG_LEVEL', kind: 'string', default: 'info', description: 'pino log level (`silent` to disable)' },
   { key: 'nodeId', env: 'BBRE_NODE_ID', kind: 'string', description: "This server's name among the nodes sharing a database: start-up recovery ends only the adaptive sessions and tasks that this node left behind (default: host name and port)" },
+  { key: 'nodeDeadAfterMs', env: 'BBRE_NODE_DEAD_AFTER', kind: 'duration', unit: 's', default: '60', min: 5, description: 'A node sharing the database that has not beaten its heartbeat (every sweep) for this long is dead: a live node refunds its unfinished tasks and ends its adaptive sessions' },
   { key: 'shutdownGraceMs', env: 'BBRE_SHUTDOWN_GRACE', kind: 'duration', unit: 's', default: '30', min: 0, description: 'Time in-flight work gets on SIGTERM' },
 ];

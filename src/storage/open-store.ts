@@ -6,6 +6,7 @@ import type { Store } from './ports.js';
 import { kyselyReader, type RowReader } from './queries/hot-query.js';
 import { AccountQueries } from './queries/account.queries.js';
 import { BillingQueries } from './queries/billing.queries.js';
+import { NodeQueries } from './queries/node.queries.js';
 import { SessionQueries } from './queries/session.queries.js';
 import { TaskQueries } from './queries/task.queries.js';
 import type { Database } from './schema.js';
@@ -44,6 +45,7 @@ class KyselyStore implements Store {
   readonly sessions: SessionQueries;
   readonly billing: BillingQueries;
   readonly tasks: TaskQueries;
+  readonly nodes: NodeQueries;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -57,6 +59,7 @@ class KyselyStore implements Store {
     this.sessions = new SessionQueries(db, reader, nodeId);
     this.billing = new BillingQueries(db, nodeId);
     this.tasks = new TaskQueries(db);
+    this.nodes = new NodeQueries(db, nodeId);
   }
 
   async ping(): Promise<void> {

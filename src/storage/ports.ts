@@ -222,8 +222,11 @@ export interface SessionStore {
   countActive(accountId: string): Promise<number>;
   /** Shutdown: the listed active sessions (those whose live resources this process holds) end with `reason`. */
   endSessionsById(ids: readonly string[], reason: EndedReason, now: number): Promise<number>;
-  /** Start-up: sessions of a mode that cannot survive a restart end with `reason`. */
-  endAllOfMode(mode: 'passive' | 'adaptive', reason: EndedReason, now: number): Promise<number>;
+  /**
+   * Recovery: the active sessions of a mode that cannot outlive their node end with `reason`. Those of this store's
+   * node (and of no recorded node) by default, or those of the dead node `nodeId`.
+   */
+  endAllOfMode(mode: 'passive' | 'adaptive', reason: EndedReason, now: number, nodeId?: string): Promise<number>;
   countActiveByMode(): Promise<Record<string, number>>;
   purgeEnded(before: number): Promise<number>;
   saveState(accountId: string, id: string, state: unknown): Promise<void>;
@@ -241,8 +244,11 @@ export interface BillingStore {
   refund(accountId: string, failure: TaskFailure): Promise<RefundOutcome | undefined>;
   /** Undoes a session creation whose allocation failed: the fee goes back, the history record says failed. */
   refundSessionCreate(accountId: string, sessionId: string, now: number): Promise<void>;
-  /** Start-up recovery: every task left processing ends failed and refunded. */
-  refundAllProcessing(now: number, errorCode: string, errorMessage: string, resultExpiresAt: number): Promise<number>;
+  /**
+   * Recovery: every task left processing ends failed and refunded. This store's node's tasks (and those of no
+   * recorded node) by default, or those of the dead node `nodeId`.
+   */
+  refundAllProcessing(now: number, errorCode: string, errorMessage: string, resultExpiresAt: number, nodeId?: string): Promise<number>;
   balanceOf(accountId: string): Promise<number | undefined>;
 }
 
@@ -253,12 +259,25 @@ export interface TaskStore {
   purgeResults(now: number): Promise<number>;
 }
 
+/** The servers sharing the database, by heartbeat. */
+export interface NodeStore {
+  /** This node's ID (sessions and tasks it creates carry it). */
+  readonly self: string | null;
+  /** Records that this node is alive at `now`. */
+  heartbeat(now: number): Promise<void>;
+  /** Other nodes whose last heartbeat is older than `before`. */
+  deadNodes(before: number): Promise<string[]>;
+  /** Forgets a node once what it left behind is recovered. */
+  forget(nodeId: string): Promise<void>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly accounts: AccountStore;
   readonly sessions: SessionStore;
   readonly billing: BillingStore;
   readonly tasks: TaskStore;
+  readonly nodes: NodeStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

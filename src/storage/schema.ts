@@ -80,10 +80,17 @@ export interface LedgerTable {
   created_at: number;
 }
 
+export interface NodesTable {
+  id: string;
+  started_at: number;
+  last_seen: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
   sessions: SessionsTable;
   tasks: TasksTable;
   ledger: LedgerTable;
+  nodes: NodesTable;
 }

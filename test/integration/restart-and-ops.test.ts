@@ -65,7 +65,6 @@ describe.each(BACKENDS)('two nodes on one database (%s)', (backend) => {
     const lost = newTaskId();
     await nodeA.app.billing.reserve({ taskId: lost, accountId: account.id, type: 'request', mode: 'passive', sensibility: 'medium', url: 'http://127.0.0.1/', method: 'GET' }, 2000);
     await nodeA.close(true);
-    await db.updateTable('sessions').set({ status: 'active', ended_reason: null, ended_at: null }).where('id', '=', sessionId).execute().catch(() => undefined);
     const restartedA = await startServer(backend, { db: nodeA.db, clock: nodeA.clock, config: { nodeId: 'node-a' } });
     try {
       expect((await restartedA.call('/request/result', { taskId: lost }, key)).body.data.task).toMatchObject({ status: 'failed', refunded: true });
@@ -76,6 +75,48 @@ describe.each(BACKENDS)('two nodes on one database (%s)', (backend) => {
       expect(inv.priceMismatches).toEqual([]);
     } finally {
       await restartedA.close();
+    }
+  });
+});
+
+describe.each(BACKENDS)('a node that stops beating (%s)', (backend) => {
+  it('is recovered by a live node once silent for BBRE_NODE_DEAD_AFTER: its tasks refunded, its adaptive sessions ended', async () => {
+    const nodeA = await startServer(backend, { config: { nodeId: 'node-gone', nodeDeadAfterMs: 60_000 } });
+    const { id, key } = await nodeA.account(1);
+    const account = (await nodeA.app.accounts.authenticate(key)).account;
+    const taskId = newTaskId();
+    await nodeA.app.billing.reserve({ taskId, accountId: account.id, type: 'request', mode: 'passive', sensibility: 'medium', url: 'http://127.0.0.1/', method: 'GET' }, 2000);
+    const sessionId = (await nodeA.call('/session/create', {}, key)).body.session.id;
+    const passiveId = (await nodeA.call('/session/create', {}, key)).body.session.id;
+    const db = (nodeA.app.store as unknown as { db: Kysely<any> }).db;
+    await db.updateTable('sessions').set({ mode: 'adaptive' }).where('id', '=', sessionId).execute();
+    // Node A dies (its process gone; it will come back, if ever, under another name).
+    await nodeA.close(true);
+
+    const nodeB = await startServer(backend, { db: nodeA.db, clock: nodeA.clock, config: { nodeId: 'node-live', nodeDeadAfterMs: 60_000 } });
+    const dbB = (nodeB.app.store as unknown as { db: Kysely<any> }).db;
+    try {
+      expect((await nodeB.call('/session/status', { sessionId }, key)).body.session.status).toBe('active');
+      // Within the grace period A is presumed alive: nothing is touched.
+      nodeB.clock.advance(30_000);
+      await nodeB.app.sweeper.sweep();
+      expect((await nodeB.call('/request/result', { taskId }, key)).body.data.task.status).toBe('processing');
+      expect((await nodeB.call('/account/balance', {}, key)).body.balance).toBe(0.994);
+      // Silent past the limit: recovered once.
+      nodeB.clock.advance(31_000);
+      await nodeB.app.sweeper.sweep();
+      expect((await nodeB.call('/request/result', { taskId }, key)).body.data.task).toMatchObject({ status: 'failed', refunded: true, error: { code: 'SERVICE_UNAVAILABLE' } });
+      expect((await nodeB.call('/session/status', { sessionId }, key)).body.session).toMatchObject({ status: 'closed', endedReason: 'evicted' });
+      // Passive sessions live in the store, not in a node: they carry on.
+      expect((await nodeB.call('/session/status', { sessionId: passiveId }, key)).body.session.status).toBe('active');
+      expect((await nodeB.call('/account/balance', {}, key)).body.balance).toBe(0.996);
+      await nodeB.app.sweeper.sweep();
+      const inv = await ledgerInvariants(nodeB.app, id);
+      expect(inv.byKind.refund).toBe(2000);
+      expect(inv.ledgerBalanceMicros).toBe(inv.balanceMicros);
+      expect(await dbB.selectFrom('nodes').select('id').execute()).toEqual([{ id: 'node-live' }]);
+    } finally {
+      await nodeB.close();
     }
   });
 });

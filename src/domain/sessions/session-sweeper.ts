@@ -6,6 +6,10 @@ import type { SessionReleaser } from './session-releaser.js';
 export interface SweeperOptions {
   intervalMs: number;
   sessionRetentionMs: number;
+  /** Another node silent this long is dead: its tasks are refunded and its adaptive sessions ended. */
+  nodeDeadAfterMs: number;
+  /** How long the results of the tasks recovered from a dead node stay readable. */
+  taskRetentionMs: number;
   /** Expired sessions handled per pass, so one pass never holds the database for long. */
   batchSize?: number;
 }
@@ -53,8 +57,25 @@ export class SessionSweeper {
       await this.releaser.reconcile(this.store);
       await this.store.sessions.purgeEnded(now - this.options.sessionRetentionMs);
       await this.store.tasks.purgeResults(now);
+      await this.store.nodes.heartbeat(now);
+      await this.recoverDeadNodes(now);
     } catch (err) {
       this.log.warn({ err }, 'session sweep failed; retrying on the next tick');
+    }
+  }
+
+  /**
+   * A node that stopped beating (killed, its host gone, restarted under another name) cannot finish its tasks or
+   * serve its browser contexts: its processing tasks end failed and refunded, its adaptive sessions end `evicted`.
+   * Every live node runs this; the updates only touch rows still processing or active, so two nodes doing it at
+   * once refund nothing twice.
+   */
+  private async recoverDeadNodes(now: number): Promise<void> {
+    for (const nodeId of await this.store.nodes.deadNodes(now - this.options.nodeDeadAfterMs)) {
+      const refunded = await this.store.billing.refundAllProcessing(now, 'SERVICE_UNAVAILABLE', 'The server running the task stopped before it finished.', now + this.options.taskRetentionMs, nodeId);
+      const evicted = await this.store.sessions.endAllOfMode('adaptive', 'evicted', now, nodeId);
+      await this.store.nodes.forget(nodeId);
+      this.log.warn({ nodeId, recovered: refunded, evicted }, 'recovered the work of a node that stopped');
     }
   }
 

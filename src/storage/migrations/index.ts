@@ -107,5 +107,16 @@ export function buildMigrations(dialect: DialectName): Record<string, Migration>
         await db.schema.alterTable('tasks').addColumn('node_id', 'text').execute();
       },
     },
+    '0003_nodes': {
+      // Each node's heartbeat: a node that stops beating is dead, and a live one recovers what it left behind.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('nodes')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('started_at', time, (c) => c.notNull())
+          .addColumn('last_seen', time, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }

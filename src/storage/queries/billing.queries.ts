@@ -222,7 +222,7 @@ export class BillingQueries implements BillingStore {
     });
   }
 
-  async refundAllProcessing(now: number, errorCode: string, errorMessage: string, resultExpiresAt: number): Promise<number> {
+  async refundAllProcessing(now: number, errorCode: string, errorMessage: string, resultExpiresAt: number, nodeId?: string): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       const rows = await trx
         .updateTable('tasks')
@@ -236,8 +236,8 @@ export class BillingQueries implements BillingStore {
           result_expires_at: resultExpiresAt,
         })
         .where('status', '=', 'processing')
-        // Only this node's tasks (and those of a database written before nodes were recorded).
-        .where((eb) => eb.or([eb('node_id', '=', this.nodeId), eb('node_id', 'is', null)]))
+        // Only this node's tasks (and those of a database written before nodes were recorded), or the dead node's.
+        .where((eb) => (nodeId !== undefined ? eb('node_id', '=', nodeId) : eb.or([eb('node_id', '=', this.nodeId), eb('node_id', 'is', null)])))
         .returningAll()
         .execute();
       for (const row of rows) await creditRefund(trx, row, Number(row.price_micros), now);

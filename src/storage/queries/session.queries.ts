@@ -223,14 +223,14 @@ export class SessionQueries implements SessionStore {
     return Number(r.numUpdatedRows);
   }
 
-  async endAllOfMode(mode: 'passive' | 'adaptive', reason: EndedReason, now: number): Promise<number> {
+  async endAllOfMode(mode: 'passive' | 'adaptive', reason: EndedReason, now: number, nodeId?: string): Promise<number> {
     const r = await this.db
       .updateTable('sessions')
       .set({ status: 'closed', ended_reason: reason, ended_at: now, state_json: null })
       .where('mode', '=', mode)
       .where('status', '=', 'active')
-      // Only this node's sessions (and those of a database written before nodes were recorded).
-      .where((eb) => eb.or([eb('node_id', '=', this.nodeId), eb('node_id', 'is', null)]))
+      // Only this node's sessions (and those of a database written before nodes were recorded), or the dead node's.
+      .where((eb) => (nodeId !== undefined ? eb('node_id', '=', nodeId) : eb.or([eb('node_id', '=', this.nodeId), eb('node_id', 'is', null)])))
       .executeTakeFirst();
     return Number(r.numUpdatedRows);
   }

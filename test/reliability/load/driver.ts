@@ -150,8 +150,15 @@ export class Driver {
         continue;
       }
       const task = res.body?.data?.task;
-      // Recovery runs before the restarted server listens: still processing now means it never will end.
-      if (task?.status === 'processing') return this.log.violation(`doomed task ${taskId} still processing after the restart`);
+      if (task?.status === 'processing') {
+        // Under another name, the dead node's work is recovered once its heartbeat is BBRE_NODE_DEAD_AFTER old.
+        if (this.options.restartOnNewPort) {
+          await sleep(500);
+          continue;
+        }
+        // Under the same name, recovery runs before the restarted server listens: still processing means never.
+        return this.log.violation(`doomed task ${taskId} still processing after the restart`);
+      }
       created.record.polled = { status: task?.status, code: task?.error?.code ?? null, statusCode: null };
       if (task?.status !== 'failed' || task.error?.code !== 'SERVICE_UNAVAILABLE' || task.refunded !== true) {
         this.log.violation(`doomed task ${taskId} after the restart: ${JSON.stringify(task)}`);

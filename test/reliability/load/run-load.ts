@@ -145,7 +145,13 @@ function serverEnv(db: LoadDatabase, adminToken: string, defaultNodeId: boolean)
     BBRE_NODE_ID: `load-${randomBytes(4).toString('hex')}`,
     BBRE_SHUTDOWN_GRACE: '10',
   };
-  if (defaultNodeId) delete settings.BBRE_NODE_ID;
+  if (defaultNodeId) {
+    // Restarted under another name (the default host:port, on a new port): the dead name's work is recovered by the
+    // live node's sweeper once the old name has been silent for BBRE_NODE_DEAD_AFTER; short here, so within the run.
+    delete settings.BBRE_NODE_ID;
+    settings.BBRE_NODE_DEAD_AFTER = '5';
+    settings.BBRE_SWEEP_INTERVAL = '1';
+  }
   return bbreEnv(settings);
 }
 
