@@ -38,8 +38,8 @@ describe('load with an exact ledger', () => {
   // runLoad stops its servers itself; this only matters when a test times out with a server still running.
   afterAll(() => killAllChildrenNow());
 
-  it('20 clients × 22 s over 4 accounts on SQLite: every charge, refund and counter adds up from both sides', async () => {
-    const r = await runLoad({ backend: 'sqlite', durationSecs: 22, clients: 20, accounts: 4, seed: 7, repoRoot: REPO_ROOT });
+  it('20 clients × 30 s over 4 accounts on SQLite: every charge, refund and counter adds up from both sides', async () => {
+    const r = await runLoad({ backend: 'sqlite', durationSecs: 30, clients: 20, accounts: 4, seed: 7, repoRoot: REPO_ROOT });
     expectExactLedger(r);
     // The mix really happened: completed and charged, refunded failures, the poor account's refusals, ended sessions.
     const seen = outcomes(r);
