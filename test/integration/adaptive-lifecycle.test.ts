@@ -110,6 +110,75 @@ describe.skipIf(!BACKENDS.includes(backend))(`adaptive session lifecycle (${back
     expect((await pool()).state).toBe('ready');
   });
 
+  it('Chromium killed mid-load: every answer is honest (no 500), passive work never stops, the ledger stays exact', async () => {
+    const { id: accountId, key } = await s.account(100, { maxSessions: 100 });
+    const answers: Array<{ kind: string; status: number; code?: string; endedReason?: string }> = [];
+    const sessionsAtKill = new Set<string>();
+    let killed = false;
+    let stop = false;
+    const record = (kind: string, res: { status: number; body: any }) => {
+      answers.push({ kind, status: res.status, code: res.body?.error?.code, endedReason: res.body?.error?.details?.endedReason });
+    };
+    // Three adaptive loops (a session, requests and actions; a new session once theirs has ended) and two passive ones.
+    const adaptiveLoop = async (n: number) => {
+      let sessionId: string | undefined;
+      for (let i = 0; !stop && i < 200; i++) {
+        if (!sessionId) {
+          const created = await s.call('/session/create', { mode: 'adaptive' }, key);
+          record('create', created);
+          if (created.status !== 200) {
+            await new Promise((r) => setTimeout(r, 100));
+            continue;
+          }
+          sessionId = created.body.session.id as string;
+        }
+        if (!killed) sessionsAtKill.add(sessionId);
+        const res = i % 2 === 0 ? await page(key, sessionId, `L${n}i${i}`) : await s.call('/browser/action', { sessionId, action: 'getTitle' }, key);
+        record(i % 2 === 0 ? 'request' : 'action', res);
+        if (res.status !== 200) sessionId = undefined;
+      }
+      if (sessionId) await s.call('/session/close', { sessionId }, key);
+    };
+    const passiveLoop = async () => {
+      for (let i = 0; !stop && i < 500; i++) record('passive', await s.call('/request/execute', { url: `${site.url}/page?title=P${i}` }, key));
+    };
+    const loops = [adaptiveLoop(1), adaptiveLoop(2), adaptiveLoop(3), passiveLoop(), passiveLoop()];
+    await until(() => (answers.filter((a) => a.kind === 'request' && a.status === 200).length >= 3 ? true : undefined), 'adaptive load running');
+    const before = answers.length;
+    const browsers = chromiumBrowsers();
+    killed = true;
+    for (const b of browsers) process.kill(b.pid, 'SIGKILL');
+    // Keep the load going through the crash until the adaptive loops serve again from a fresh browser.
+    await until(() => (answers.slice(before).filter((a) => a.kind === 'request' && a.status === 200).length >= 3 ? true : undefined), 'adaptive service back after the crash', 60_000);
+    stop = true;
+    await Promise.all(loops);
+
+    // Honest answers only: successes, the session ended by the crash, or a refunded 503; never a 500.
+    for (const a of answers) {
+      if (a.status === 200) continue;
+      if (a.code === 'SESSION_CLOSED') expect(a.endedReason, JSON.stringify(a)).toBe('crashed');
+      else expect([a.kind, a.status, a.code]).toEqual([a.kind, 503, 'SERVICE_UNAVAILABLE']);
+    }
+    expect(answers.filter((a) => a.kind === 'passive').every((a) => a.status === 200)).toBe(true);
+    expect(answers.slice(before).filter((a) => a.kind === 'passive').length).toBeGreaterThan(0);
+    // Every session that lived at the kill ended `crashed` (or was closed by its loop after it served again).
+    for (const sessionId of sessionsAtKill) {
+      const st = await statusOf(key, sessionId);
+      expect(st.status).toBe('closed');
+      expect(['crashed', 'closed']).toContain(st.endedReason);
+    }
+    expect(sessionsAtKill.size).toBeGreaterThanOrEqual(3);
+    await until(async () => ((await pool()).busy === 0 ? true : undefined), 'every slot returned');
+    const inv = await ledgerInvariants(s.app, accountId);
+    expect(inv.chainOk).toBe(true);
+    expect(inv.balanceMicros).toBe(inv.ledgerBalanceMicros);
+    expect(inv.totalChargedMicros).toBe(inv.sessionTaskNetMicros);
+    expect(inv.priceMismatches).toEqual([]);
+    expect(inv.tasks.filter((t) => t.status === 'processing')).toEqual([]);
+    // Each successful session request counted once, none of the failed ones.
+    expect(inv.requestCount).toBe(answers.filter((a) => a.kind === 'request' && a.status === 200).length);
+  });
+
   it('shutdown leaves no Chromium process; a restart ends the adaptive sessions it finds active (evicted)', async () => {
     const { key } = await s.account(100, { maxSessions: 100 });
     const survivor = await open(key);

@@ -124,7 +124,7 @@ export class BrowserActionService {
       : { action: steps[0]!.name, result: run.results[0]!.result, url: run.url, title: run.title, duration };
     const outcome = await this.billing.complete(reservation, () => ({ ...data, task: { id: taskId, status: 'completed' } }), { id: session.id, countRequest: false, updateState: run.updateState });
     if (outcome.kind !== 'completed') {
-      const error = new BbreError('SESSION_CLOSED', { details: { taskId, refunded: true, status: 'closed' } });
+      const error = await this.sessions.endedWhileWorking(account, session.id, taskId);
       await this.billing.refund(reservation, 'failed', error);
       throw error;
     }

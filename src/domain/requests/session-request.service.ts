@@ -87,7 +87,7 @@ export class SessionRequestService {
     });
     if (outcome.kind !== 'completed' || !outcome.session) {
       // Closed while the target answered: the work does not count (contract §3.4).
-      const error = new BbreError('SESSION_CLOSED', { details: { taskId, refunded: true, status: 'closed' } });
+      const error = await this.sessions.endedWhileWorking(account, session.id, taskId);
       await this.billing.refund(reservation, 'failed', error);
       throw error;
     }

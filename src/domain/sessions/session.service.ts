@@ -145,6 +145,16 @@ export class SessionService {
     return { sessions: page.items.map(toSessionView), total: page.total };
   }
 
+  /**
+   * The error for work whose session ended while it ran (its commit found the session closed): the session's own
+   * end, with its reason (`closed`, `crashed`, `evicted`…), and the task refunded.
+   */
+  async endedWhileWorking(account: AccountRecord, sessionId: string, taskId: string): Promise<BbreError> {
+    const current = await this.store.sessions.getSession(account.id, sessionId, { withState: false }).catch(() => undefined);
+    const ended = current && current.status !== 'active' ? endedSessionError(current) : new BbreError('SESSION_CLOSED', { details: { status: 'closed', endedReason: 'closed' } });
+    return new BbreError(ended.code, { message: ended.message, details: { ...ended.details, taskId, refunded: true } });
+  }
+
   /** The session's browser died under it (contract §4.1: `crashed`); its remaining resources are released. */
   async endLost(accountId: string, sessionId: string): Promise<void> {
     const ended = await this.store.sessions.endSession(accountId, sessionId, 'crashed', this.clock.now());

@@ -45,6 +45,9 @@ interface Handle {
   closing: boolean;
 }
 
+/** What Playwright says when the page, its context or the whole browser went away under a call. */
+const BROWSER_GONE = /Target page, context or browser has been closed|Target closed|browser has disconnected|Browser closed/i;
+
 /** Beyond an action's own timeout, a step that still has not settled (a script that never resolves) is cut off. */
 const STEP_GRACE_MS = 1000;
 
@@ -199,6 +202,18 @@ export class AdaptiveEngine implements BrowserEngine {
   }
 
   async execute(session: EngineSession, request: EngineRequest, options: ExecuteOptions = {}): Promise<EngineResult> {
+    try {
+      return await this.executeOnPage(session, request, options);
+    } catch (err) {
+      // The browser died at any step (navigation, settling, reading the page or its cookies): not our bug, an abort.
+      if (!(err instanceof TargetError) && BROWSER_GONE.test((err as Error).message ?? '')) {
+        throw new TargetError('aborted', 'The browser closed during the request.', 'crashed', { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  private async executeOnPage(session: EngineSession, request: EngineRequest, options: ExecuteOptions): Promise<EngineResult> {
     const handle = await this.liveHandle(session);
     const { context, page } = handle;
     if (request.cookies?.length) await context.addCookies(inputToBrowserCookies(request.cookies, request.url));
