@@ -34,6 +34,9 @@ export { toAdminAccountView, toKeyView, toLedgerView } from './domain/accounts/a
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
+/** A task of this node processing longer than this, and no longer worked on here, is abandoned. */
+const ABANDONED_TASK_MIN_AGE_MS = 10_000;
+
 export interface AppOverrides {
   clock?: Clock;
   /** Where logs go (tests capture them); stdout otherwise. */
@@ -112,6 +115,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
       sessionRetentionMs: config.sessionRetentionSecs * 1000,
       nodeDeadAfterMs: config.nodeDeadAfterMs,
       taskRetentionMs: config.taskRetentionSecs * 1000,
+      recoverAbandonedTasks: () => billing.recoverAbandoned(ABANDONED_TASK_MIN_AGE_MS, config.taskRetentionSecs * 1000),
     });
     const metrics = new Metrics({
       activeSessionsByMode: () => store.sessions.countActiveByMode(),

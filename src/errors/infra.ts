@@ -1,3 +1,5 @@
+import { BbreError } from './bbre-error.js';
+
 /** Network and server-state codes that mean "the database is down for now", not "the request was wrong". */
 const TRANSIENT_CODES = new Set([
   'ECONNREFUSED',
@@ -27,4 +29,14 @@ export function isTransientInfraError(err: unknown): boolean {
     if (typeof msg === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error|is not currently accepting connections/i.test(msg)) return true;
   }
   return false;
+}
+
+/**
+ * The client-visible error for a failure that is not already a BbreError: a database that is down for now is a
+ * retryable 503, anything else our own 500.
+ */
+export function asServiceFailure(err: unknown, details: Record<string, unknown> = {}): BbreError {
+  if (err instanceof BbreError) return err;
+  if (isTransientInfraError(err)) return new BbreError('SERVICE_UNAVAILABLE', { message: 'The database is unavailable. Please retry shortly.', retryAfterSecs: 2, details, cause: err });
+  return new BbreError('SERVICE_ERROR', { details, cause: err });
 }

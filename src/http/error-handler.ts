@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BbreError, isBbreError } from '../errors/bbre-error.js';
-import { isTransientInfraError } from '../errors/infra.js';
+import { asServiceFailure } from '../errors/infra.js';
 import { fail } from './envelope.js';
 
 /** Fastify's own error codes, mapped to contract codes. */
@@ -61,8 +61,7 @@ export function toBbreError(err: unknown): BbreError {
   if (isBbreError(err)) return err;
   const mapped = fromFastify(err as FastifyError);
   if (mapped) return mapped;
-  if (isTransientInfraError(err)) return new BbreError('SERVICE_UNAVAILABLE', { message: 'The database is unavailable. Please retry shortly.', retryAfterSecs: 2, cause: err });
-  return new BbreError('SERVICE_ERROR', { cause: err });
+  return asServiceFailure(err);
 }
 
 const sentCodes = new WeakMap<FastifyRequest, string>();

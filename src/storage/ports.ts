@@ -249,6 +249,10 @@ export interface BillingStore {
    * recorded node) by default, or those of the dead node `nodeId`.
    */
   refundAllProcessing(now: number, errorCode: string, errorMessage: string, resultExpiresAt: number, nodeId?: string): Promise<number>;
+  /** IDs of this store's node's tasks still processing that were created before `before`. */
+  processingTaskIds(before: number): Promise<string[]>;
+  /** Ends the listed tasks that are still processing failed and refunded (work this node gave up on). */
+  refundTasks(ids: readonly string[], now: number, errorCode: string, errorMessage: string, resultExpiresAt: number): Promise<{ tasks: number; refundedMicros: number }>;
   balanceOf(accountId: string): Promise<number | undefined>;
 }
 

@@ -34,6 +34,9 @@ export interface ReserveInput {
 
 /** Contract §7.2: price → maxCost → atomic reserve → run → commit or refund. */
 export class BillingService {
+  /** Tasks this process has reserved and not yet settled: anything else of this node still processing is abandoned. */
+  private readonly open = new Set<string>();
+
   constructor(
     private readonly store: BillingStore,
     private readonly prices: PriceList,
@@ -62,24 +65,53 @@ export class BillingService {
     if (micros > 0) this.observer?.refunded(micros);
   }
 
+  /**
+   * This node's tasks still processing but no longer worked on here (a commit or refund the database failed during an
+   * outage): they end failed and refunded. Returns how many.
+   */
+  async recoverAbandoned(minAgeMs: number, resultRetentionMs: number): Promise<number> {
+    const now = this.clock.now();
+    const abandoned = (await this.store.processingTaskIds(now - minAgeMs)).filter((id) => !this.open.has(id));
+    if (abandoned.length === 0) return 0;
+    const out = await this.store.refundTasks(abandoned, now, 'SERVICE_UNAVAILABLE', 'The task could not be finished: the database was unavailable.', now + resultRetentionMs);
+    if (out.refundedMicros > 0) this.observer?.refunded(out.refundedMicros);
+    return out.tasks;
+  }
+
+  /** Is the task reserved here and still being worked on? */
+  isOpen(taskId: string): boolean {
+    return this.open.has(taskId);
+  }
+
   async reserve(input: ReserveInput, priceMicros: number): Promise<Reservation> {
     const now = this.clock.now();
-    const ok = await this.store.reserve(
-      {
-        id: input.taskId,
-        accountId: input.accountId,
-        type: input.type,
-        mode: input.mode,
-        sensibility: input.sensibility,
-        url: input.url ?? null,
-        method: input.method ?? null,
-        action: input.action ?? null,
-        sessionId: input.sessionId ?? null,
-        createdAt: now,
-      },
-      priceMicros,
-    );
-    if (!ok) throw new BbreError('INSUFFICIENT_BALANCE', { details: { price: microsToUsd(priceMicros) } });
+    // Marked open before it exists, so no sweep can take a task that is being reserved for abandoned.
+    this.open.add(input.taskId);
+    let ok: boolean;
+    try {
+      ok = await this.store.reserve(
+        {
+          id: input.taskId,
+          accountId: input.accountId,
+          type: input.type,
+          mode: input.mode,
+          sensibility: input.sensibility,
+          url: input.url ?? null,
+          method: input.method ?? null,
+          action: input.action ?? null,
+          sessionId: input.sessionId ?? null,
+          createdAt: now,
+        },
+        priceMicros,
+      );
+    } catch (err) {
+      this.open.delete(input.taskId);
+      throw err;
+    }
+    if (!ok) {
+      this.open.delete(input.taskId);
+      throw new BbreError('INSUFFICIENT_BALANCE', { details: { price: microsToUsd(priceMicros) } });
+    }
     if (priceMicros > 0) this.observer?.charged(priceMicros);
     return { taskId: input.taskId, accountId: input.accountId, type: input.type, priceMicros, startedAt: now };
   }
@@ -89,6 +121,15 @@ export class BillingService {
    * `result` is built with the processing time that is stored, so the two always agree.
    */
   async complete(r: Reservation, buildResult: (processingTimeMs: number) => unknown, session?: SessionCommit): Promise<CompleteOutcome> {
+    try {
+      return await this.completeTask(r, buildResult, session);
+    } finally {
+      // Settled, or given up on (the database failed the commit): a sweep recovers it if it is still processing.
+      this.open.delete(r.taskId);
+    }
+  }
+
+  private async completeTask(r: Reservation, buildResult: (processingTimeMs: number) => unknown, session?: SessionCommit): Promise<CompleteOutcome> {
     const now = this.clock.now();
     const processingTimeMs = Math.max(0, now - r.startedAt);
     const outcome = await this.store.complete(r.accountId, {
@@ -108,6 +149,20 @@ export class BillingService {
    * of the reservation (the executed steps of a failed batch), counted in the session's `totalCharged`.
    */
   async refund(
+    r: Reservation,
+    status: 'failed' | 'timeout',
+    error: BbreError,
+    result?: unknown,
+    keep?: { micros: number; session: Omit<SessionCommit, 'countRequest'> },
+  ): Promise<TaskRecord | undefined> {
+    try {
+      return await this.refundTask(r, status, error, result, keep);
+    } finally {
+      this.open.delete(r.taskId);
+    }
+  }
+
+  private async refundTask(
     r: Reservation,
     status: 'failed' | 'timeout',
     error: BbreError,

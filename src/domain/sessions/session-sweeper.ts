@@ -10,6 +10,8 @@ export interface SweeperOptions {
   nodeDeadAfterMs: number;
   /** How long the results of the tasks recovered from a dead node stay readable. */
   taskRetentionMs: number;
+  /** Ends this node's own abandoned tasks (processing in the store, no longer worked on here); returns how many. */
+  recoverAbandonedTasks?: () => Promise<number>;
   /** Expired sessions handled per pass, so one pass never holds the database for long. */
   batchSize?: number;
 }
@@ -59,6 +61,8 @@ export class SessionSweeper {
       await this.store.tasks.purgeResults(now);
       await this.store.nodes.heartbeat(now);
       await this.recoverDeadNodes(now);
+      const abandoned = (await this.options.recoverAbandonedTasks?.()) ?? 0;
+      if (abandoned > 0) this.log.warn({ abandoned }, 'refunded tasks abandoned when the database failed their commit');
     } catch (err) {
       this.log.warn({ err }, 'session sweep failed; retrying on the next tick');
     }

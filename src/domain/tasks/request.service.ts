@@ -3,6 +3,7 @@ import type { EngineRequest, EngineSession } from '../../engines/engine.js';
 import { TargetError } from '../../engines/engine.js';
 import type { EngineRegistry } from '../../engines/registry.js';
 import { BbreError } from '../../errors/bbre-error.js';
+import { asServiceFailure } from '../../errors/infra.js';
 import { newTaskId } from '../../security/ids.js';
 import type { TargetPolicy } from '../../security/target-policy.js';
 import type { AccountRecord, TaskRecord, TaskStore } from '../../storage/ports.js';
@@ -70,7 +71,17 @@ export class RequestService {
     let settle!: (s: Settled) => void;
     const run = new Promise<Settled>((resolve) => (settle = resolve));
     this.runner
-      .submit(async (signal) => settle(await this.runTask(reservation, session, input.request, signal)))
+      .submit(async (signal) => {
+        let outcome: Settled;
+        try {
+          outcome = await this.runTask(reservation, session, input.request, signal);
+        } catch (err) {
+          // The database failed the commit or the refund (an outage): the caller still gets an answer, and the task,
+          // left processing, is refunded by the sweeper once the database is back.
+          outcome = { ok: false, error: asServiceFailure(err, { taskId }) };
+        }
+        settle(outcome);
+      })
       .catch(async (err: unknown) => {
         // Refused after charging (the runner closed in between): give the money back.
         const error = err instanceof BbreError ? err : new BbreError('SERVICE_UNAVAILABLE', { cause: err });

@@ -245,6 +245,36 @@ export class BillingQueries implements BillingStore {
     });
   }
 
+  async processingTaskIds(before: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('tasks')
+      .select('id')
+      .where('status', '=', 'processing')
+      .where('created_at', '<', before)
+      .where((eb) => (this.nodeId === null ? eb('node_id', 'is', null) : eb('node_id', '=', this.nodeId)))
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  async refundTasks(ids: readonly string[], now: number, errorCode: string, errorMessage: string, resultExpiresAt: number): Promise<{ tasks: number; refundedMicros: number }> {
+    if (ids.length === 0) return { tasks: 0, refundedMicros: 0 };
+    return this.db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .updateTable('tasks')
+        .set({ status: 'failed', refunded: 1, completed_at: now, processing_time_ms: sql`${now} - created_at`, error_code: errorCode, error_message: errorMessage, result_expires_at: resultExpiresAt })
+        .where('id', 'in', [...ids])
+        .where('status', '=', 'processing')
+        .returningAll()
+        .execute();
+      let refundedMicros = 0;
+      for (const row of rows) {
+        await creditRefund(trx, row, Number(row.price_micros), now);
+        refundedMicros += Number(row.price_micros);
+      }
+      return { tasks: rows.length, refundedMicros };
+    });
+  }
+
   async balanceOf(accountId: string): Promise<number | undefined> {
     const r = await this.db.selectFrom('accounts').select('balance_micros').where('id', '=', accountId).executeTakeFirst();
     return r && Number(r.balance_micros);
