@@ -6,6 +6,11 @@
  *
  *   npx tsx scripts/load.ts [--duration 300] [--clients 50] [--accounts 5] [--pg] [--kill-at 30,90] [--seed 1]
  *                           [--markdown FILE] [--json FILE] [--keep-db] [--nice 10] [--restart-new-port]
+ *                           [--pg-private] [--pg-outage-at 20,40] [--pg-outage-secs 4]
+ *
+ * --pg-private runs PostgreSQL as a private cluster of the run (initdb in a temp dir, a free loopback port; needs
+ * the PostgreSQL server binaries, and runuser when run as root); --pg-outage-at (implies --pg --pg-private) stops
+ * it with `pg_ctl stop -m immediate` at each S for --pg-outage-secs, then starts it again, while the clients run.
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg, setPriority } from 'node:os';
@@ -36,6 +41,9 @@ function parseOptions() {
       'keep-db': { type: 'boolean', default: false },
       nice: { type: 'string', default: '10' },
       'restart-new-port': { type: 'boolean', default: false },
+      'pg-private': { type: 'boolean', default: false },
+      'pg-outage-at': { type: 'string' },
+      'pg-outage-secs': { type: 'string', default: '4' },
     },
     strict: true,
   });
@@ -46,12 +54,17 @@ function parseOptions() {
   };
   const durationSecs = int('duration', values.duration, 1, 3600);
   const killAtSecs = (values['kill-at'] ?? '').split(',').filter(Boolean).map((v) => int('kill-at', v, 1, durationSecs - 1));
+  const pgOutageAtSecs = (values['pg-outage-at'] ?? '').split(',').filter(Boolean).map((v) => int('pg-outage-at', v, 1, durationSecs - 1));
+  const privatePostgres = values['pg-private'] || pgOutageAtSecs.length > 0;
   return {
     durationSecs,
     clients: int('clients', values.clients, 1, 500),
     accounts: int('accounts', values.accounts, 1, 100),
-    backend: values.pg ? ('postgres' as const) : ('sqlite' as const),
+    backend: values.pg || privatePostgres ? ('postgres' as const) : ('sqlite' as const),
     killAtSecs,
+    privatePostgres,
+    pgOutageAtSecs,
+    pgOutageMs: int('pg-outage-secs', values['pg-outage-secs'], 1, 300) * 1000,
     seed: int('seed', values.seed, 0, 2 ** 31),
     markdown: values.markdown,
     json: values.json,

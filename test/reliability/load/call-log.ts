@@ -1,11 +1,18 @@
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
-import { CHARGED, usdToMicros, type CallRecord, type Endpoint } from './model.js';
+import { CHARGED, isUnavailable, usdToMicros, type CallRecord, type Endpoint } from './model.js';
 
 const CALL_TIMEOUT_MS = 180_000;
 /** After a restart, keep-alive sockets to the dead server may still fail for a moment. */
 const FAULT_GRACE_MS = 3_000;
 const MAX_KEPT_VIOLATIONS = 200;
+/**
+ * After PostgreSQL is back and /ready answered 200, a call that started before may still meet a connection the
+ * outage broke: 503 stays acceptable for a moment.
+ */
+export const OUTAGE_GRACE_MS = 3_000;
+/** 5xx answers the load may legitimately get: the target failures (502, 504) and 503 during a database outage. */
+const EXPECTED_5XX = new Set([502, 503, 504]);
 
 /** One kill -9: from the kill until the restarted server answered /health. */
 export interface FaultWindow {
@@ -13,6 +20,16 @@ export interface FaultWindow {
   healthyAt?: number;
   /** Wall-clock time of the kill, to compare with the database's timestamps. */
   killedAtEpochMs: number;
+}
+
+/** One PostgreSQL stop (`-m immediate`) and restart while the BBRE server keeps running. */
+export interface OutageWindow {
+  /** ms since the run started. */
+  stoppedAt: number;
+  /** PostgreSQL accepts connections again. */
+  restartedAt?: number;
+  /** The server's /ready answered 200 again. */
+  readyAt?: number;
 }
 
 export interface CallSpec {
@@ -39,6 +56,7 @@ export interface CallResult {
 export class CallLog {
   readonly records: CallRecord[] = [];
   readonly faults: FaultWindow[] = [];
+  readonly outages: OutageWindow[] = [];
   readonly violations: string[] = [];
   violationCount = 0;
   private seq = 0;
@@ -61,6 +79,16 @@ export class CallLog {
   /** Whether [from, to] overlaps a kill -9 (connection errors are expected then, and only then). */
   overlapsFault(from: number, to: number): boolean {
     return this.faults.some((f) => from <= (f.healthyAt ?? Number.POSITIVE_INFINITY) + FAULT_GRACE_MS && to >= f.killedAt);
+  }
+
+  /** Whether [from, to] overlaps a database outage (503 SERVICE_UNAVAILABLE is expected then, and only then). */
+  overlapsOutage(from: number, to: number): boolean {
+    return this.outages.some((o) => from <= (o.readyAt ?? Number.POSITIVE_INFINITY) + OUTAGE_GRACE_MS && to >= o.stoppedAt);
+  }
+
+  /** A 503 SERVICE_UNAVAILABLE the run accepts: during a database outage. */
+  acceptedUnavailable(r: CallRecord): boolean {
+    return isUnavailable(r) && this.overlapsOutage(r.startedAt, r.endedAt);
   }
 
   /** True between a kill and the restarted server answering /health. */
@@ -103,6 +131,13 @@ export class CallLog {
       record.taskId = body?.data?.task?.id ?? body?.taskId ?? body?.error?.details?.taskId;
       if (typeof body?.data?.statusCode === 'number') record.targetStatus = body.data.statusCode;
       if (record.httpStatus >= 500 && record.code === 'SERVICE_ERROR') this.violation(`500 SERVICE_ERROR on ${spec.label} (call ${record.seq})`);
+      else if (record.httpStatus >= 500 && !EXPECTED_5XX.has(record.httpStatus)) this.violation(`${record.httpStatus} ${record.code} on ${spec.label} (call ${record.seq})`);
+      if (record.httpStatus >= 400) {
+        const retryAfter = res.headers['retry-after'];
+        if (typeof retryAfter === 'string') record.retryAfter = retryAfter;
+        const retryable = body?.error?.details?.retryable ?? body?.error?.retryable;
+        if (typeof retryable === 'boolean') record.retryable = retryable;
+      }
       if (record.costMicros !== undefined && !CHARGED.has(spec.endpoint) && record.costMicros !== 0) {
         this.violation(`free endpoint ${spec.endpoint} answered X-BBRE-Cost ${record.costMicros} µ$ (call ${record.seq})`);
       }
@@ -112,6 +147,13 @@ export class CallLog {
     record.endedAt = this.now();
     if (record.httpStatus === undefined && !this.overlapsFault(record.startedAt, record.endedAt)) {
       this.violation(`no answer outside any kill window: ${spec.label} (call ${record.seq}, ${record.networkError})`);
+    }
+    if (isUnavailable(record)) {
+      // Contract: 503 SERVICE_UNAVAILABLE says when to retry and that retrying is safe; outside an outage it is a fault.
+      if (!this.overlapsOutage(record.startedAt, record.endedAt)) this.violation(`503 SERVICE_UNAVAILABLE outside any database outage: ${spec.label} (call ${record.seq})`);
+      if (!record.retryAfter || !(Number(record.retryAfter) > 0)) this.violation(`503 SERVICE_UNAVAILABLE without a Retry-After header: ${spec.label} (call ${record.seq}, ${record.retryAfter})`);
+      if (record.retryable !== true) this.violation(`503 SERVICE_UNAVAILABLE without retryable: true: ${spec.label} (call ${record.seq})`);
+      if ((record.costMicros ?? 0) !== 0) this.violation(`503 SERVICE_UNAVAILABLE with X-BBRE-Cost ${record.costMicros}: ${spec.label} (call ${record.seq})`);
     }
     return { record, body };
   }

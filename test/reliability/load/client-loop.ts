@@ -160,7 +160,7 @@ async function closeSession(c: ClientContext, s: LocalSession): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     const res = await c.log.call({ client: c.index, account: c.account.index, key: c.account.key, endpoint: '/session/close', label: 'session/close', body: { sessionId: s.id }, sessionId: s.id });
     const r = res.record;
-    if (r.httpStatus === undefined) {
+    if (r.httpStatus === undefined || c.log.acceptedUnavailable(r)) {
       if (c.log.now() > deadline) return c.log.violation(`session ${s.id}: close got no answer for ${CLOSE_RETRY_MS / 1000} s`);
       await sleep(250);
       continue;
@@ -189,7 +189,7 @@ async function closeSession(c: ClientContext, s: LocalSession): Promise<void> {
   }
   if (c.rng.chance(0.05)) {
     const res = await c.log.call({ client: c.index, account: c.account.index, key: c.account.key, endpoint: '/session/close', label: 'session/close again', body: { sessionId: s.id }, sessionId: s.id });
-    if (res.record.httpStatus !== undefined && (res.record.httpStatus !== 400 || res.record.code !== 'SESSION_CLOSED')) {
+    if (res.record.httpStatus !== undefined && !c.log.acceptedUnavailable(res.record) && (res.record.httpStatus !== 400 || res.record.code !== 'SESSION_CLOSED')) {
       c.log.violation(`second close of ${s.id} answered ${res.record.httpStatus} ${res.record.code}`);
     }
   }
@@ -219,13 +219,15 @@ async function closeDuringRequest(c: ClientContext, s: LocalSession): Promise<vo
   } else if (r.httpStatus === 400 && r.code === 'SESSION_CLOSED') {
     if ((r.costMicros ?? 0) !== 0) c.log.violation(`${r.label}: SESSION_CLOSED with X-BBRE-Cost ${r.costMicros} (call ${r.seq})`);
     if (r.taskId !== undefined && req!.body.error.details.refunded !== true) c.log.violation(`${r.label}: aborted task ${r.taskId} without refunded: true (call ${r.seq})`);
-  } else if (!(r.httpStatus === 402 && c.account.poor)) {
+  } else if (!(r.httpStatus === 402 && c.account.poor) && !c.log.acceptedUnavailable(r)) {
     c.log.violation(`${r.label}: ${r.httpStatus} ${r.code} (call ${r.seq})`);
   }
-  const answered = closed.filter((x) => x.record.httpStatus !== undefined);
+  // A close answered 503 during a database outage did nothing: like an unanswered one, it neither won nor lost.
+  const answered = closed.filter((x) => x.record.httpStatus !== undefined && !c.log.acceptedUnavailable(x.record));
   const won = answered.filter((x) => x.record.httpStatus === 200);
   const lost = answered.filter((x) => x.record.httpStatus === 400 && x.record.code === 'SESSION_CLOSED');
-  if (won.length + lost.length !== answered.length || (answered.length === closed.length && won.length !== 1)) {
+  const unavailable = closed.some((x) => c.log.acceptedUnavailable(x.record));
+  if (won.length + lost.length !== answered.length || (answered.length === closed.length && won.length !== 1) || won.length > 1 || (unavailable && lost.length > 0 && won.length === 0)) {
     c.log.violation(`racing closes of ${s.id}: ${closed.map((x) => `${x.record.httpStatus} ${x.record.code}`).join(', ')}`);
   }
 }
@@ -276,7 +278,7 @@ export async function pollTask(c: ClientContext, created: CallResult, scenario: 
   while (c.log.now() < deadline) {
     await sleep(POLL_INTERVAL_MS);
     const res = await c.log.call({ client: c.index, account: c.account.index, key: c.account.key, endpoint: '/request/result', label: 'request/result', body: { taskId } });
-    if (res.record.httpStatus === undefined) continue;
+    if (res.record.httpStatus === undefined || c.log.acceptedUnavailable(res.record)) continue;
     if (c.judge(res, { status: 200, code: 'OK' }, 0) !== 'as-expected') return;
     const task = res.body.data.task;
     if (task.status === 'processing') continue;
@@ -292,8 +294,10 @@ function judgeTaskEnd(c: ClientContext, created: CallResult, scenario: Scenario,
   const where = `${created.record.label} task ${created.record.taskId} (call ${created.record.seq})`;
   // A task running when the server was killed ends failed at the restart (contract §6), refunded.
   const cutByKill = polled.status === 'failed' && polled.code === 'SERVICE_UNAVAILABLE' && c.log.killedAfter(created.record.startedAt);
+  // A task whose commit or refund fell in a database outage is abandoned, then refunded as SERVICE_UNAVAILABLE.
+  const cutByOutage = polled.status === 'failed' && polled.code === 'SERVICE_UNAVAILABLE' && c.log.overlapsOutage(created.record.startedAt, Number.POSITIVE_INFINITY);
   const expected = EXPECTED[scenario];
-  if (cutByKill) {
+  if (cutByKill || cutByOutage) {
     // as expected in a fault run
   } else if (expected.status === 200) {
     if (polled.status !== 'completed' || polled.statusCode !== expected.targetStatus) c.log.violation(`${where}: ended ${polled.status} ${polled.code} ${polled.statusCode}`);

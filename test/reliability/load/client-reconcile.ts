@@ -1,7 +1,7 @@
 import type { Checks } from './checks.js';
 import type { DbSnapshot, TaskRow } from './db-snapshot.js';
 import { moneyByTask, netOf, type TaskMoney } from './db-invariants.js';
-import { isUnknown, type CallRecord, type LoadAccount } from './model.js';
+import { isUnavailable, isUnknown, type CallRecord, type LoadAccount } from './model.js';
 
 /** One account's money as the clients saw it, next to what the database says. */
 export interface ClientLedger {
@@ -65,6 +65,16 @@ export function reconcileClients(records: CallRecord[], accounts: LoadAccount[],
 function checkMarkedCall(r: CallRecord, task: TaskRow | undefined, money: Map<string, TaskMoney>, checks: Checks): void {
   if (isUnknown(r)) return;
   const where = `${r.label} call ${r.seq} (${r.httpStatus} ${r.code})`;
+  if (isUnavailable(r)) {
+    // A 503 during a database outage: whatever the server managed to write before it failed, nothing may be kept.
+    const net = task ? netOf(money.get(task.id)) : 0;
+    checks.expect(
+      'a call answered 503 SERVICE_UNAVAILABLE kept no charge (its task, if any, failed and refunded)',
+      net === 0 && (!task || (task.status !== 'completed' && task.status !== 'processing')) && (r.taskId === undefined || r.taskId === task?.id),
+      () => `${where}: answer task ${r.taskId}, database task ${task ? `${task.id} ${task.status} ${task.error_code} refunded=${task.refunded}` : 'none'}, ledger net ${net}`,
+    );
+    return;
+  }
   checks.expect('an answer names a task exactly when the database holds one for the call', (r.taskId !== undefined) === (task !== undefined) && (!task || task.id === r.taskId), () => `${where}: answer task ${r.taskId}, database task ${task?.id}`);
   if (!task) return;
   const net = netOf(money.get(task.id));

@@ -39,6 +39,7 @@ export interface TaskRow {
   price: number;
   refunded: number;
   error_code: string | null;
+  error_message?: string | null;
   created_at: number;
 }
 
@@ -54,7 +55,7 @@ const QUERIES = {
   accounts: 'SELECT id, balance_micros AS balance FROM accounts',
   ledger: 'SELECT id, account_id, kind, amount_micros AS amount, balance_after_micros AS balance_after, task_id, session_id, created_at FROM ledger ORDER BY id',
   sessions: 'SELECT id, account_id, status, sensibility, request_count, total_charged_micros AS total_charged, ended_reason, ended_at FROM sessions',
-  tasks: 'SELECT id, account_id, type, status, url, session_id, price_micros AS price, refunded, error_code, created_at FROM tasks',
+  tasks: 'SELECT id, account_id, type, status, url, session_id, price_micros AS price, refunded, error_code, error_message, created_at FROM tasks',
 } as const;
 
 const NUMERIC = new Set(['balance', 'id', 'amount', 'balance_after', 'created_at', 'request_count', 'total_charged', 'ended_at', 'price', 'refunded']);

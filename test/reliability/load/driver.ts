@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CallLog, CallResult, FaultWindow } from './call-log.js';
+import { request } from 'undici';
+import type { CallLog, CallResult, FaultWindow, OutageWindow } from './call-log.js';
 import type { HoldTarget } from './hold-target.js';
+import type { PrivatePostgres } from './private-postgres.js';
 import { REQUEST_MICROS, SESSION_CREATE_MICROS, usdToMicros, type LoadAccount } from './model.js';
 import { Random } from './random.js';
 import { ClientContext, type Targets } from './scenarios.js';
@@ -16,6 +18,37 @@ export interface DriverOptions {
   restartDelayMs: number;
   /** Restart on another port (the clients follow), as an operator who changes BBRE_PORT would. */
   restartOnNewPort?: boolean;
+  /** Seconds into the run at which PostgreSQL (a private cluster) is stopped immediately, then started again. */
+  pgOutageAtSecs?: number[];
+  /** How long PostgreSQL stays down. */
+  pgOutageMs?: number;
+  database?: PrivatePostgres;
+}
+
+/** One /ready answer, polled during and after an outage. */
+export interface ReadyPoll {
+  startedAt: number;
+  endedAt: number;
+  /** HTTP status, or undefined without an answer. */
+  status?: number;
+  database?: string;
+}
+
+/** One PostgreSQL outage: stopped with `-m immediate` while the clients run, started again after `pgOutageMs`. */
+export interface OutageReport {
+  atSecs: number;
+  /** ms since the run started: PostgreSQL stopped, accepting connections again, /ready 200 again. */
+  stoppedAt: number;
+  restartedAt: number;
+  readyAt?: number;
+  /** `pg_ctl stop` returned (every backend gone) / `pg_ctl start` was called: the database was surely down in between. */
+  downAt: number;
+  restartingAt: number;
+  /** Stopped → accepting connections again. */
+  downtimeMs: number;
+  /** /ready polls wholly inside [stoppedAt, restartedAt], then after the restart until the first 200. */
+  readyPollsDown: ReadyPoll[];
+  readyPollsAfter: ReadyPoll[];
 }
 
 /** One kill -9 and what was deliberately in flight when it happened. */
@@ -38,6 +71,7 @@ const DOOMED_TIMEOUT_SECS = 60;
 /** The operator's side of the run: credits while the load runs, and the kill -9 / restart cycles. */
 export class Driver {
   readonly kills: KillReport[] = [];
+  readonly outages: OutageReport[] = [];
   private readonly rng = new Random(0xd1e);
 
   constructor(
@@ -54,10 +88,14 @@ export class Driver {
   /** Runs events one at a time (a credit never races a kill: its outcome must be known) until the run stops. */
   async run(): Promise<void> {
     const kills = [...this.options.killAtSecs].sort((a, b) => a - b);
+    const outages = [...(this.options.pgOutageAtSecs ?? [])].sort((a, b) => a - b);
     let nextTopUp = this.options.topUpEverySecs;
     while (!this.stopping()) {
       const nowSecs = this.log.now() / 1000;
-      if (kills.length > 0 && nowSecs >= kills[0]!) {
+      if (outages.length > 0 && nowSecs >= outages[0]!) {
+        outages.shift();
+        await this.databaseOutage();
+      } else if (kills.length > 0 && nowSecs >= kills[0]!) {
         kills.shift();
         await this.killAndRestart();
       } else if (nowSecs >= nextTopUp) {
@@ -70,12 +108,72 @@ export class Driver {
   }
 
   async topUp(account: LoadAccount, micros: number): Promise<void> {
-    const res = await this.log.admin(this.adminToken, 'POST', `/admin/accounts/${account.id}/credit`, { amount: micros / 1_000_000, note: 'load top-up' });
+    let res = await this.log.admin(this.adminToken, 'POST', `/admin/accounts/${account.id}/credit`, { amount: micros / 1_000_000, note: 'load top-up' });
+    // Just after a database outage the credit may still answer 503 (nothing done): the operator retries.
+    for (let tries = 0; res.status === 503 && res.body?.error?.code === 'SERVICE_UNAVAILABLE' && this.log.outages.length > 0 && tries < 60; tries++) {
+      await sleep(500);
+      res = await this.log.admin(this.adminToken, 'POST', `/admin/accounts/${account.id}/credit`, { amount: micros / 1_000_000, note: 'load top-up' });
+    }
     if (res.status !== 200 || res.body?.entry?.kind !== 'credit' || usdToMicros(res.body.entry.amount) !== micros) {
       this.log.violation(`top-up of account ${account.index} answered ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
       return;
     }
     account.topUpsMicros.push(micros);
+  }
+
+  /**
+   * Stops PostgreSQL immediately while the clients run, polls /ready meanwhile, starts it again after
+   * `pgOutageMs`, then polls /ready until it answers 200.
+   */
+  private async databaseOutage(): Promise<void> {
+    const database = this.options.database;
+    if (!database) throw new Error('a PostgreSQL outage needs the private cluster');
+    const window: OutageWindow = { stoppedAt: this.log.now() };
+    this.log.outages.push(window);
+    await database.stopImmediate();
+    const downFrom = this.log.now();
+    const report: OutageReport = { atSecs: window.stoppedAt / 1000, stoppedAt: window.stoppedAt, restartedAt: 0, downAt: downFrom, restartingAt: 0, downtimeMs: 0, readyPollsDown: [], readyPollsAfter: [] };
+    const restartAt = downFrom + (this.options.pgOutageMs ?? 4_000);
+    const polls: ReadyPoll[] = [];
+    while (this.log.now() < restartAt - 250) {
+      polls.push(await this.pollReady());
+      await sleep(200);
+    }
+    await sleep(Math.max(0, restartAt - this.log.now()));
+    report.restartingAt = this.log.now();
+    await database.start();
+    window.restartedAt = report.restartedAt = this.log.now();
+    report.downtimeMs = report.restartedAt - report.stoppedAt;
+    report.readyPollsDown = polls.filter((p) => p.startedAt >= downFrom && p.endedAt <= report.restartingAt);
+    const deadline = this.log.now() + 30_000;
+    while (this.log.now() < deadline) {
+      const poll = await this.pollReady();
+      report.readyPollsAfter.push(poll);
+      if (poll.status === 200) {
+        window.readyAt = report.readyAt = poll.endedAt;
+        break;
+      }
+      await sleep(100);
+    }
+    if (window.readyAt === undefined) {
+      // Keep 503s acceptable no longer than this; the missing 200 is reported by the outage checks.
+      window.readyAt = this.log.now();
+    }
+    this.outages.push(report);
+  }
+
+  private async pollReady(): Promise<ReadyPoll> {
+    const poll: ReadyPoll = { startedAt: this.log.now(), endedAt: 0 };
+    try {
+      const res = await request(`${this.slot.baseUrl}/ready`, { method: 'GET', headersTimeout: 10_000, bodyTimeout: 10_000 });
+      poll.status = res.statusCode;
+      const body = JSON.parse(await res.body.text()) as { checks?: { database?: string } };
+      poll.database = body.checks?.database;
+    } catch {
+      // no answer: recorded as such
+    }
+    poll.endedAt = this.log.now();
+    return poll;
   }
 
   private async killAndRestart(): Promise<void> {

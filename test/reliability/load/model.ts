@@ -55,6 +55,14 @@ export interface CallRecord {
   taskId?: string;
   /** For `/request/create`: how the task ended, from polling `/request/result`. */
   polled?: PolledOutcome;
+  /** The Retry-After header and `error.retryable` of an error answer. */
+  retryAfter?: string;
+  retryable?: boolean;
+}
+
+/** A 503 SERVICE_UNAVAILABLE answer (the database is down): nothing was done, nothing kept. */
+export function isUnavailable(r: CallRecord): boolean {
+  return r.httpStatus === 503 && r.code === 'SERVICE_UNAVAILABLE';
 }
 
 export function isUnknown(r: CallRecord): boolean {

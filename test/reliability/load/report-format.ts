@@ -22,7 +22,7 @@ export function formatReport(r: LoadReport, command: string, context: string[] =
     '',
     ...context.map((c) => `- ${c}`),
     ...(context.length > 0 ? [''] : []),
-    `${r.database}; ${o.clients} clients over ${o.accounts} accounts; seed ${o.seed ?? 1}; load ${r.loadSecs.toFixed(1)} s (duration ${o.durationSecs} s plus the drain)${o.killAtSecs?.length ? `; kill -9 at ${o.killAtSecs.join(', ')} s` : ''}.`,
+    `${r.database}; ${o.clients} clients over ${o.accounts} accounts; seed ${o.seed ?? 1}; load ${r.loadSecs.toFixed(1)} s (duration ${o.durationSecs} s plus the drain)${o.killAtSecs?.length ? `; kill -9 at ${o.killAtSecs.join(', ')} s` : ''}${o.pgOutageAtSecs?.length ? `; PostgreSQL stopped (immediate) at ${o.pgOutageAtSecs.join(', ')} s for ${((o.pgOutageMs ?? 4_000) / 1000).toFixed(0)} s` : ''}.`,
     '',
     `**${s.calls} API calls** (${s.answered} answered, ${s.unknown} without an answer), **${s.callsPerSec.toFixed(1)} calls/s**, of which ${s.chargedCalls} charged (${s.chargedPerSec.toFixed(1)}/s). Verdict: **${r.ok ? 'all invariants hold' : `${r.violations.length} violation(s)`}**.`,
     '',
@@ -78,6 +78,17 @@ export function formatReport(r: LoadReport, command: string, context: string[] =
   if (r.kills.length > 0) {
     lines.push('', `**Kills**: tasks refunded per start ${JSON.stringify(r.recoveredPerStart)}; sessions answering before a kill and again after it: ${r.sessionsSurvivingKills}.`, '');
     lines.push(...table(['Kill at', 'Down for', 'Calls held inside BBRE', 'Held at target'], r.kills.map((k) => [`${k.atSecs.toFixed(1)} s`, `${(k.downtimeMs / 1000).toFixed(1)} s`, k.doomedMarkers.length, k.heldAtKill])));
+  }
+  if (r.outages.length > 0) {
+    lines.push('', '**PostgreSQL outages** (answers: calls that ended after the stop and started before /ready 200 + 3 s; "wholly inside": made and answered while PostgreSQL was down):', '');
+    const fmt = (t: Record<string, number>) => Object.entries(t).map(([k, v]) => `${k}: ${v}`).join(', ') || '-';
+    const secs = (v: number | undefined) => (v === undefined ? '-' : `${(v / 1000).toFixed(1)} s`);
+    lines.push(
+      ...table(
+        ['Stopped at', 'Down for', '/ready 503 "unavailable" while down', '/ready 200 after restart', 'First charged 200 after restart', 'Last 503 after restart', 'Answers', 'Wholly inside'],
+        r.outages.map((x) => [`${x.atSecs.toFixed(1)} s`, secs(x.downtimeMs), `${x.readyPollsDownUnavailable}/${x.readyPollsDown}`, secs(x.readyAfterMs), secs(x.fullServiceAfterMs), secs(x.last503AfterMs), fmt(x.answers), fmt(x.answersWhollyInside)]),
+      ),
+    );
   }
   lines.push('', '**Invariants** (each evaluated over every account, session, task or call it names):', '');
   lines.push(...table(['Check', 'Evaluated', 'Failed'], r.checks.map((c) => [c.name, c.evaluated, c.failed])));

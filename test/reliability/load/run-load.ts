@@ -7,6 +7,8 @@ import { CallLog } from './call-log.js';
 import { Checks } from './checks.js';
 import { runClient } from './client-loop.js';
 import { Driver, type KillReport } from './driver.js';
+import { checkOutages, type OutageSummary } from './outage-checks.js';
+import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
 import { finalSweep, type SweepResult } from './final-sweep.js';
 import { startHoldTarget, type HoldTarget } from './hold-target.js';
 import { createLoadDatabase, type LoadBackend, type LoadDatabase } from './load-database.js';
@@ -38,6 +40,12 @@ export interface LoadOptions {
    * shows what start-up recovery leaves behind when the node's name changes.
    */
   restartOnNewPort?: boolean;
+  /** PostgreSQL only: run on a private cluster of its own (implied by `pgOutageAtSecs`). */
+  privatePostgres?: boolean;
+  /** Seconds into the run at which the private PostgreSQL is stopped immediately, then started again. */
+  pgOutageAtSecs?: number[];
+  /** How long PostgreSQL stays down at each outage (default 4 s). */
+  pgOutageMs?: number;
 }
 
 export interface LoadReport extends Verification {
@@ -46,6 +54,7 @@ export interface LoadReport extends Verification {
   loadSecs: number;
   accounts: LoadAccount[];
   kills: KillReport[];
+  outages: OutageSummary[];
   sweep: SweepResult;
   /** Every violation: live ones (unexpected answers, counters) and failed invariants. */
   violations: string[];
@@ -66,9 +75,14 @@ const DRAIN_LIMIT_MS = 150_000;
  */
 export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const progress = options.progress ?? (() => {});
-  const db = await createLoadDatabase(options.backend);
-  const resources: { site?: TargetSite; hold?: HoldTarget; slot?: ServerSlot; log?: CallLog } = {};
+  const outages = options.pgOutageAtSecs ?? [];
+  if (outages.length > 0 && options.backend !== 'postgres') throw new Error('a PostgreSQL outage needs the postgres backend');
+  const cluster = options.backend === 'postgres' && (options.privatePostgres || outages.length > 0) ? await startPrivatePostgres() : undefined;
+  if (cluster) progress(`private PostgreSQL ${cluster.version} on 127.0.0.1:${cluster.port} (${cluster.dir})`);
+  const resources: { site?: TargetSite; hold?: HoldTarget; slot?: ServerSlot; log?: CallLog; cluster?: PrivatePostgres } = { cluster };
+  let db: LoadDatabase | undefined;
   try {
+    db = await createLoadDatabase(options.backend, cluster?.url);
     resources.site = await startTargetSite();
     resources.hold = await startHoldTarget();
     const targets: Targets = { site: resources.site.url, closedPort: await closedPort(), hold: resources.hold.url };
@@ -78,13 +92,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const log = (resources.log = new CallLog(() => slot.baseUrl));
     const accounts = await createAccounts(log, adminToken, options.accounts);
     progress(`server pid ${slot.current.pid} on ${slot.baseUrl}, ${db.description}; ${options.clients} clients over ${accounts.length} accounts for ${options.durationSecs} s`);
-    return await loadAndVerify(options, { db, log, slot, accounts, targets, adminToken, hold: resources.hold }, progress);
+    return await loadAndVerify(options, { db, log, slot, accounts, targets, adminToken, hold: resources.hold, cluster }, progress);
   } finally {
     await resources.slot?.stopAll();
     await resources.log?.close();
     await resources.hold?.close();
     await resources.site?.close();
-    if (!options.keepDatabase) await db.drop();
+    // A private cluster goes with its data (--keep-db keeps only schemas on the shared server and SQLite files).
+    if (cluster) await cluster.destroy();
+    else if (!options.keepDatabase) await db?.drop();
   }
 }
 
@@ -96,6 +112,7 @@ interface RunParts {
   targets: Targets;
   adminToken: string;
   hold: HoldTarget;
+  cluster?: PrivatePostgres;
 }
 
 async function loadAndVerify(options: LoadOptions, parts: RunParts, progress: (line: string) => void): Promise<LoadReport> {
@@ -108,6 +125,9 @@ async function loadAndVerify(options: LoadOptions, parts: RunParts, progress: (l
     topUpMicros: TOP_UP_MICROS,
     restartDelayMs: 1_000,
     restartOnNewPort: options.restartOnNewPort,
+    pgOutageAtSecs: options.pgOutageAtSecs,
+    pgOutageMs: options.pgOutageMs ?? 4_000,
+    database: parts.cluster,
   });
   const seed = options.seed ?? 1;
   const loadStart = log.now();
@@ -124,10 +144,12 @@ async function loadAndVerify(options: LoadOptions, parts: RunParts, progress: (l
   for (const a of accounts.filter((x) => x.poor)) await driver.topUp(a, FINAL_TOP_UP_MICROS);
   const checks = new Checks();
   const { sweep, balances } = await finalSweep(log, accounts, targets, checks);
+  const outages = checkOutages(log, driver.outages, checks);
+  for (const o of outages) progress(`PostgreSQL outage at ${o.atSecs.toFixed(1)} s: down ${(o.downtimeMs / 1000).toFixed(1)} s, /ready 200 after ${o.readyAfterMs ?? '-'} ms, full service after ${o.fullServiceAfterMs ?? '-'} ms; answers ${JSON.stringify(o.answers)}`);
   const verification = await verifyRun({ databaseUrl: parts.db.url, log, slot, accounts, balances, kills: driver.kills, checks, loadSecs });
   const violations = [...log.violations, ...(log.violationCount > log.violations.length ? [`… and ${log.violationCount - log.violations.length} more live violations`] : []), ...checks.failures()];
   const { progress: _p, signal: _s, repoRoot: _r, ...rest } = options;
-  return { ...verification, options: rest, database: parts.db.description, loadSecs, accounts, kills: driver.kills, sweep, violations, ok: violations.length === 0 };
+  return { ...verification, options: rest, database: parts.db.description, loadSecs, accounts, kills: driver.kills, outages, sweep, violations, ok: violations.length === 0 };
 }
 
 function serverEnv(db: LoadDatabase, adminToken: string, defaultNodeId: boolean): Record<string, string> {

@@ -53,7 +53,8 @@ export function scenarioRequest(targets: Targets, scenario: Scenario, marker: st
   }
 }
 
-export type Verdict = 'as-expected' | 'refused' | 'unknown' | 'unexpected';
+/** `unavailable`: 503 SERVICE_UNAVAILABLE during a database outage (the call did nothing; the client carries on). */
+export type Verdict = 'as-expected' | 'refused' | 'unavailable' | 'unknown' | 'unexpected';
 
 /** Everything a client loop needs; one per client. */
 export class ClientContext {
@@ -89,6 +90,10 @@ export class ClientContext {
     if (r.httpStatus === undefined) {
       this.backoff = true;
       return 'unknown';
+    }
+    if (this.log.acceptedUnavailable(r)) {
+      this.backoff = true;
+      return 'unavailable';
     }
     if (r.httpStatus === 402 && r.code === 'INSUFFICIENT_BALANCE' && this.account.poor) {
       if ((r.costMicros ?? 0) !== 0) this.log.violation(`402 with X-BBRE-Cost ${r.costMicros} on ${r.label} (call ${r.seq})`);
