@@ -155,33 +155,25 @@ export class BillingService {
     result?: unknown,
     keep?: { micros: number; session: Omit<SessionCommit, 'countRequest'> },
   ): Promise<TaskRecord | undefined> {
+    const now = this.clock.now();
+    let outcome;
     try {
-      return await this.refundTask(r, status, error, result, keep);
+      outcome = await this.store.refund(r.accountId, {
+        taskId: r.taskId,
+        status,
+        completedAt: now,
+        processingTimeMs: Math.max(0, now - r.startedAt),
+        errorCode: error.code,
+        errorMessage: error.message,
+        result: result ?? null,
+        resultExpiresAt: now + this.resultRetentionMs,
+        keepMicros: keep?.micros,
+        session: keep?.session,
+      });
     } finally {
+      // Settled, or given up on (the database failed the write): a sweep recovers it if it is still processing.
       this.open.delete(r.taskId);
     }
-  }
-
-  private async refundTask(
-    r: Reservation,
-    status: 'failed' | 'timeout',
-    error: BbreError,
-    result?: unknown,
-    keep?: { micros: number; session: Omit<SessionCommit, 'countRequest'> },
-  ): Promise<TaskRecord | undefined> {
-    const now = this.clock.now();
-    const outcome = await this.store.refund(r.accountId, {
-      taskId: r.taskId,
-      status,
-      completedAt: now,
-      processingTimeMs: Math.max(0, now - r.startedAt),
-      errorCode: error.code,
-      errorMessage: error.message,
-      result: result ?? null,
-      resultExpiresAt: now + this.resultRetentionMs,
-      keepMicros: keep?.micros,
-      session: keep?.session,
-    });
     if (!outcome) return undefined;
     this.observer?.taskEnded(r.type, status);
     if (outcome.refundedMicros > 0) this.observer?.refunded(outcome.refundedMicros);
