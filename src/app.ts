@@ -35,7 +35,7 @@ export { toAdminAccountView, toKeyView, toLedgerView } from './domain/accounts/a
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** A task of this node processing longer than this, and no longer worked on here, is abandoned. */
-const ABANDONED_TASK_MIN_AGE_MS = 10_000;
+const ABANDONED_TASK_MIN_AGE_MS = 5_000;
 
 export interface AppOverrides {
   clock?: Clock;

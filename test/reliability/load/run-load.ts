@@ -5,6 +5,7 @@ import { findFreePort } from '../../../bench/lib/server-process.js';
 import { closedPort, startTargetSite, type TargetSite } from '../../support/target-site.js';
 import { CallLog } from './call-log.js';
 import { Checks } from './checks.js';
+import { readSnapshot } from './db-snapshot.js';
 import { runClient } from './client-loop.js';
 import { Driver, type KillReport } from './driver.js';
 import { checkOutages, type OutageSummary } from './outage-checks.js';
@@ -87,7 +88,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     resources.hold = await startHoldTarget();
     const targets: Targets = { site: resources.site.url, closedPort: await closedPort(), hold: resources.hold.url };
     const adminToken = randomBytes(16).toString('hex');
-    const slot = (resources.slot = new ServerSlot({ repoRoot: options.repoRoot, env: serverEnv(db, adminToken, options.restartOnNewPort === true), host: '127.0.0.1', port: await findFreePort(), niceness: options.niceness }));
+    const slot = (resources.slot = new ServerSlot({ repoRoot: options.repoRoot, env: serverEnv(db, adminToken, options.restartOnNewPort === true, (options.pgOutageAtSecs?.length ?? 0) > 0), host: '127.0.0.1', port: await findFreePort(), niceness: options.niceness }));
     await slot.start();
     const log = (resources.log = new CallLog(() => slot.baseUrl));
     const accounts = await createAccounts(log, adminToken, options.accounts);
@@ -146,13 +147,19 @@ async function loadAndVerify(options: LoadOptions, parts: RunParts, progress: (l
   const { sweep, balances } = await finalSweep(log, accounts, targets, checks);
   const outages = checkOutages(log, driver.outages, checks);
   for (const o of outages) progress(`PostgreSQL outage at ${o.atSecs.toFixed(1)} s: down ${(o.downtimeMs / 1000).toFixed(1)} s, /ready 200 after ${o.readyAfterMs ?? '-'} ms, full service after ${o.fullServiceAfterMs ?? '-'} ms; answers ${JSON.stringify(o.answers)}`);
+  if ((options.pgOutageAtSecs?.length ?? 0) > 0) {
+    // Tasks abandoned in an outage are refunded by the server's sweeper (every second here, once 5 s old): give it
+    // that time, bounded, before the checks read the database.
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && (await readSnapshot(parts.db.url)).tasks.some((t) => t.status === 'processing')) await sleep(500);
+  }
   const verification = await verifyRun({ databaseUrl: parts.db.url, log, slot, accounts, balances, kills: driver.kills, checks, loadSecs });
   const violations = [...log.violations, ...(log.violationCount > log.violations.length ? [`… and ${log.violationCount - log.violations.length} more live violations`] : []), ...checks.failures()];
   const { progress: _p, signal: _s, repoRoot: _r, ...rest } = options;
   return { ...verification, options: rest, database: parts.db.description, loadSecs, accounts, kills: driver.kills, outages, sweep, violations, ok: violations.length === 0 };
 }
 
-function serverEnv(db: LoadDatabase, adminToken: string, defaultNodeId: boolean): Record<string, string> {
+function serverEnv(db: LoadDatabase, adminToken: string, defaultNodeId: boolean, outages = false): Record<string, string> {
   const settings: Record<string, string> = {
     BBRE_DATABASE_URL: db.url,
     BBRE_ALLOW_PRIVATE_TARGETS: 'true',
@@ -167,6 +174,8 @@ function serverEnv(db: LoadDatabase, adminToken: string, defaultNodeId: boolean)
     BBRE_NODE_ID: `load-${randomBytes(4).toString('hex')}`,
     BBRE_SHUTDOWN_GRACE: '10',
   };
+  // Tasks abandoned in a database outage are refunded by the sweeper: sweep often so that it happens within the run.
+  if (outages) settings.BBRE_SWEEP_INTERVAL = '1';
   if (defaultNodeId) {
     // Restarted under another name (the default host:port, on a new port): the dead name's work is recovered by the
     // live node's sweeper once the old name has been silent for BBRE_NODE_DEAD_AFTER; short here, so within the run.
