@@ -1,5 +1,5 @@
 import type { Profile, Sensibility } from '../../src/contract/types.js';
-import { parseSpeed, parseStep } from '../../src/engines/adaptive/actions/catalog.js';
+import { parseSpeed, parseSteps } from '../../src/engines/adaptive/actions/catalog.js';
 import { ActionError, type ActionRunOptions, type ActionRunResult, type ActionStep, type BrowserEngine, type EngineRequest, type EngineResult, type EngineSession } from '../../src/engines/engine.js';
 import { buildChromeProfile } from '../../src/engines/identity/chrome-profile.js';
 
@@ -18,10 +18,7 @@ export class StandInBrowserEngine implements BrowserEngine {
   }
 
   parseSteps(raw: Array<Record<string, unknown>>, batch: boolean): ActionStep[] {
-    return raw.map((step, i) => {
-      const parsed = parseStep(step, batch ? `actions[${i}].` : '');
-      return { name: parsed.name, params: parsed.params };
-    });
+    return parseSteps(raw, batch);
   }
 
   parseSpeed(raw: unknown): string | undefined {

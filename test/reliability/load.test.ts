@@ -2,22 +2,15 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killAllChildrenNow } from '../../bench/lib/server-process.js';
 import { BACKENDS, type Backend } from '../support/backends.js';
+import { expectLedgerEqualities } from './load/expect-ledger.js';
 import { runLoad, type LoadReport } from './load/run-load.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The exact equalities of contract §7.3, from the database (a) and from the clients' records (b), to the micro-dollar. */
 function expectExactLedger(r: LoadReport): void {
-  expect(r.violations).toEqual([]);
-  for (const { account, db, clients } of r.ledgers) {
-    // (a) Σ ledger = balance; Σ charges − Σ refunds = Σ totalCharged + creation fees + stateless tasks.
-    expect(db.creditMicros + db.refundMicros - db.chargeMicros).toBe(db.balanceMicros);
-    expect(db.chargeMicros - db.refundMicros).toBe(db.totalChargedMicros + db.creationFeesMicros + db.statelessMicros);
-    // (b) what the clients were charged (X-BBRE-Cost), plus unanswered calls settled from the database = the balance delta.
-    expect(db.creditMicros).toBe(account.initialMicros + account.topUpsMicros.reduce((s, m) => s + m, 0));
-    expect(clients.spentMicros).toBe(db.creditMicros - db.balanceMicros);
-    expect(clients.answeredMicros + clients.unknownMicros + clients.orphanSessionFeesMicros).toBe(clients.spentMicros);
-  }
+  expectLedgerEqualities(r);
+  // The checks really ran over the load, not over a handful of calls.
   const evaluated = new Map(r.checks.map((c) => [c.name, c.evaluated]));
   for (const name of [
     'no task left processing',
@@ -27,7 +20,6 @@ function expectExactLedger(r: LoadReport): void {
   ]) {
     expect(evaluated.get(name), name).toBeGreaterThan(50);
   }
-  for (const c of r.checks) expect(c.failed, c.name).toBe(0);
 }
 
 function outcomes(r: LoadReport): Map<string, number> {

@@ -17,7 +17,7 @@ import {
 } from '../engine.js';
 import { buildChromeProfile } from '../identity/chrome-profile.js';
 import { asActionError, type ActionContext, type Speed } from './actions/action.js';
-import { actionByName, parseSpeed, parseStep } from './actions/catalog.js';
+import { actionByName, parseSpeed, parseSteps } from './actions/catalog.js';
 import type { BrowserPool, Driver, PoolFlavor } from './browser-pool.js';
 import { INSTALL_HINT } from './chromium.js';
 import { browserCookiesToJar, inputToBrowserCookies, jarToBrowserCookies } from './cookie-bridge.js';
@@ -110,10 +110,7 @@ export class AdaptiveEngine implements BrowserEngine {
   }
 
   parseSteps(raw: Array<Record<string, unknown>>, batch: boolean): ActionStep[] {
-    return raw.map((step, i) => {
-      const parsed = parseStep(step, batch ? `actions[${i}].` : '');
-      return { name: parsed.name, params: parsed.params };
-    });
+    return parseSteps(raw, batch);
   }
 
   parseSpeed(raw: unknown): string | undefined {

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
 import type { BillingStore, CompleteOutcome, NewTask, RefundOutcome, TaskCompletion, TaskFailure } from '../ports.js';
 import type { Database } from '../schema.js';
 import { parseJson, toJson, toSession, toTask } from './mappers.js';
@@ -223,26 +223,12 @@ export class BillingQueries implements BillingStore {
   }
 
   async refundAllProcessing(now: number, errorCode: string, errorMessage: string, resultExpiresAt: number, nodeId?: string): Promise<number> {
-    return this.db.transaction().execute(async (trx) => {
-      const rows = await trx
-        .updateTable('tasks')
-        .set({
-          status: 'failed',
-          refunded: 1,
-          completed_at: now,
-          processing_time_ms: sql`${now} - created_at`,
-          error_code: errorCode,
-          error_message: errorMessage,
-          result_expires_at: resultExpiresAt,
-        })
-        .where('status', '=', 'processing')
-        // Only this node's tasks (and those of a database written before nodes were recorded), or the dead node's.
-        .where((eb) => (nodeId !== undefined ? eb('node_id', '=', nodeId) : eb.or([eb('node_id', '=', this.nodeId), eb('node_id', 'is', null)])))
-        .returningAll()
-        .execute();
-      for (const row of rows) await creditRefund(trx, row, Number(row.price_micros), now);
-      return rows.length;
-    });
+    const out = await this.failProcessing(
+      // Only this node's tasks (and those of a database written before nodes were recorded), or the dead node's.
+      (q) => q.where((eb) => (nodeId !== undefined ? eb('node_id', '=', nodeId) : eb.or([eb('node_id', '=', this.nodeId), eb('node_id', 'is', null)]))),
+      { now, errorCode, errorMessage, resultExpiresAt },
+    );
+    return out.tasks;
   }
 
   async processingTaskIds(before: number): Promise<string[]> {
@@ -258,17 +244,31 @@ export class BillingQueries implements BillingStore {
 
   async refundTasks(ids: readonly string[], now: number, errorCode: string, errorMessage: string, resultExpiresAt: number): Promise<{ tasks: number; refundedMicros: number }> {
     if (ids.length === 0) return { tasks: 0, refundedMicros: 0 };
+    return this.failProcessing((q) => q.where('id', 'in', [...ids]), { now, errorCode, errorMessage, resultExpiresAt });
+  }
+
+  /** Ends the selected tasks still processing failed, and returns each one's charge with its refund entry, in one transaction. */
+  private failProcessing(
+    select: (q: UpdateQueryBuilder<Database, 'tasks', 'tasks', UpdateResult>) => UpdateQueryBuilder<Database, 'tasks', 'tasks', UpdateResult>,
+    f: { now: number; errorCode: string; errorMessage: string; resultExpiresAt: number },
+  ): Promise<{ tasks: number; refundedMicros: number }> {
     return this.db.transaction().execute(async (trx) => {
-      const rows = await trx
+      const update = trx
         .updateTable('tasks')
-        .set({ status: 'failed', refunded: 1, completed_at: now, processing_time_ms: sql`${now} - created_at`, error_code: errorCode, error_message: errorMessage, result_expires_at: resultExpiresAt })
-        .where('id', 'in', [...ids])
-        .where('status', '=', 'processing')
-        .returningAll()
-        .execute();
+        .set({
+          status: 'failed',
+          refunded: 1,
+          completed_at: f.now,
+          processing_time_ms: sql`${f.now} - created_at`,
+          error_code: f.errorCode,
+          error_message: f.errorMessage,
+          result_expires_at: f.resultExpiresAt,
+        })
+        .where('status', '=', 'processing');
+      const rows = await select(update).returningAll().execute();
       let refundedMicros = 0;
       for (const row of rows) {
-        await creditRefund(trx, row, Number(row.price_micros), now);
+        await creditRefund(trx, row, Number(row.price_micros), f.now);
         refundedMicros += Number(row.price_micros);
       }
       return { tasks: rows.length, refundedMicros };

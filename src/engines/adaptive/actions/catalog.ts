@@ -1,3 +1,4 @@
+import type { ActionStep } from '../../engine.js';
 import { ActionInputError, SPEEDS, type ActionDefinition, type Params, type Speed } from './action.js';
 import { screenshot, pdf } from './capture.actions.js';
 import { clearCookies, getCookies, setCookies } from './cookie.actions.js';
@@ -34,6 +35,14 @@ export function parseStep(raw: Params, prefix = ''): ParsedStep {
     if (err instanceof ActionInputError && prefix) throw new ActionInputError(`${prefix}${err.field}`, err.message);
     throw err;
   }
+}
+
+/** Validates a call's steps (a batch names each step's place for `details.field`), as the engine interface takes them. */
+export function parseSteps(raw: Array<Record<string, unknown>>, batch: boolean): ActionStep[] {
+  return raw.map((step, i) => {
+    const parsed = parseStep(step, batch ? `actions[${i}].` : '');
+    return { name: parsed.name, params: parsed.params };
+  });
 }
 
 export function parseSpeed(value: unknown): Speed | undefined {
