@@ -171,6 +171,24 @@ async function documentContent(page: Page, timeoutSecs: number): Promise<string>
   }
 }
 
+/** How long a failed navigation may take to show its error page; past it the request ends anyway. */
+const ERROR_PAGE_WAIT_MS = 2_000;
+
+/**
+ * A navigation that failed on the network (refused, TLS, DNS) rejects `goto` before Chromium commits its error
+ * page. That commit comes later and would interrupt the session's next navigation ("interrupted by another
+ * navigation to chrome-error://"), so the failed request ends only once the page shows its error document.
+ */
+async function errorPageCommitted(page: Page, err: unknown): Promise<void> {
+  const message = (err as Error).message ?? '';
+  if (!/net::ERR_/.test(message) || /net::ERR_ABORTED/.test(message) || page.isClosed()) return;
+  const isErrorPage = (url: string) => url.startsWith('chrome-error://');
+  if (isErrorPage(page.mainFrame().url())) return;
+  await page
+    .waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame() && isErrorPage(frame.url()), timeout: ERROR_PAGE_WAIT_MS })
+    .catch(() => undefined);
+}
+
 function navigationError(err: unknown, timeoutSecs: number): TargetError {
   const message = (err as Error).message ?? String(err);
   if (/Timeout|timed out/i.test(message)) return new TargetError('timeout', `The target did not answer within ${timeoutSecs} seconds.`, 'timeout', { cause: err });
@@ -249,6 +267,7 @@ export async function pageRequest(context: BrowserContext, page: Page, request: 
           redirects: await redirectsOf(lastDocument),
         };
       }
+      await errorPageCommitted(page, err);
       throw navigationError(err, timeoutSecs);
     }
     if (!response) throw new TargetError('unreachable', 'The navigation produced no response.', 'connect');
