@@ -82,7 +82,8 @@ class KyselyStore implements Store {
 export async function openStore(url: string, options: { poolSize?: number; nodeId?: string } = {}): Promise<Store & { db: Kysely<Database> }> {
   const dialect = dialectOf(url);
   const sqlite = dialect === 'sqlite' ? openSqlite(url) : undefined;
-  const db = sqlite ? sqlite.db : await openPostgres(url, options.poolSize);
+  const postgres = sqlite ? undefined : await openPostgres(url, options.poolSize);
+  const db = sqlite ? sqlite.db : postgres!.db;
   try {
     await migrate(db, dialect);
   } catch (err) {
@@ -90,5 +91,5 @@ export async function openStore(url: string, options: { poolSize?: number; nodeI
     await db.destroy();
     throw err;
   }
-  return new KyselyStore(db, dialect, sqlite?.reader ?? kyselyReader(db), () => sqlite?.closeReader(), options.nodeId ?? null);
+  return new KyselyStore(db, dialect, sqlite?.reader ?? postgres?.reader ?? kyselyReader(db), () => sqlite?.closeReader(), options.nodeId ?? null);
 }

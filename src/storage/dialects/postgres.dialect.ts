@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import type { RowReader } from '../queries/hot-query.js';
 import type { Database } from '../schema.js';
 
 const INT8_OID = 20;
@@ -18,7 +19,26 @@ export function parsePostgresUrl(url: string): PostgresTarget {
   return { connectionString: u.toString(), schema };
 }
 
-export async function openPostgres(url: string, poolSize = 10): Promise<Kysely<Database>> {
+export interface PostgresHandles {
+  db: Kysely<Database>;
+  /** Keyed reads on the hot path: named prepared statements straight on the pool. */
+  reader: RowReader;
+}
+
+/**
+ * Reads through the pool without Kysely's connection handling (checkout, query, release as three steps), as a
+ * named prepared statement: each connection parses and plans a hot query once instead of on every call.
+ */
+function pooledReader(pool: pg.Pool): RowReader {
+  const names = new Map<string, string>();
+  return async (text, parameters) => {
+    let name = names.get(text);
+    if (name === undefined) names.set(text, (name = `bbre_hot_${names.size}`));
+    return (await pool.query({ name, text, values: [...parameters] })).rows[0];
+  };
+}
+
+export async function openPostgres(url: string, poolSize = 10): Promise<PostgresHandles> {
   const target = parsePostgresUrl(url);
   if (target.schema) {
     // Create the schema with a short-lived client so the pool's search_path can point at it.
@@ -47,5 +67,5 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Kysely<D
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await sql`select 1`.execute(db);
-  return db;
+  return { db, reader: pooledReader(pool) };
 }
