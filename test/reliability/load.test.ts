@@ -31,7 +31,7 @@ describe('load with an exact ledger', () => {
   afterAll(() => killAllChildrenNow());
 
   it('20 clients × 30 s over 4 accounts on SQLite: every charge, refund and counter adds up from both sides', async () => {
-    const r = await runLoad({ backend: 'sqlite', durationSecs: 30, clients: 20, accounts: 4, seed: 7, repoRoot: REPO_ROOT });
+    const r = await runLoad({ backend: 'sqlite', durationSecs: 30, clients: 20, accounts: 4, minSessions: 60, seed: 7, repoRoot: REPO_ROOT });
     expectExactLedger(r);
     // The mix really happened: completed and charged, refunded failures, the poor account's refusals, ended sessions.
     const seen = outcomes(r);
@@ -45,7 +45,7 @@ describe('load with an exact ledger', () => {
   }, 150_000);
 
   it.each(BACKENDS)('kill -9 mid-load and restart on the same database (%s): tasks cut are failed and refunded, sessions survive, the ledger is exact', async (backend: Backend) => {
-    const r = await runLoad({ backend, durationSecs: 14, clients: 12, accounts: 3, killAtSecs: [5], seed: 11, repoRoot: REPO_ROOT });
+    const r = await runLoad({ backend, durationSecs: 14, clients: 12, accounts: 3, killAtSecs: [5], minSessions: 60, seed: 11, repoRoot: REPO_ROOT });
     expectExactLedger(r);
     expect(r.kills).toHaveLength(1);
     // Six calls were held inside BBRE at the kill; the restart refunded at least those, and the log says exactly how many.

@@ -59,6 +59,8 @@ export class CallLog {
   readonly outages: OutageWindow[] = [];
   readonly violations: string[] = [];
   violationCount = 0;
+  /** Sessions opened so far (answered 200 on /session/create). */
+  sessionsOpened = 0;
   private seq = 0;
   private readonly origin = performance.now();
   private readonly agent = new Agent({ connections: 512, headersTimeout: CALL_TIMEOUT_MS, bodyTimeout: CALL_TIMEOUT_MS });
@@ -124,6 +126,7 @@ export class CallLog {
       });
       const text = await res.body.text();
       record.httpStatus = res.statusCode;
+      if (spec.endpoint === '/session/create' && res.statusCode === 200) this.sessionsOpened++;
       const cost = res.headers['x-bbre-cost'];
       if (typeof cost === 'string') record.costMicros = usdToMicros(Number(cost));
       body = parseJson(text);

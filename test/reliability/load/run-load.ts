@@ -26,6 +26,11 @@ export interface LoadOptions {
   accounts: number;
   /** Seconds into the run at which the server gets `kill -9` and is restarted on the same database. */
   killAtSecs?: number[];
+  /**
+   * The checks need a sample that does not depend on the machine's speed: past `durationSecs` the load goes on
+   * until this many sessions were opened, up to twice `durationSecs`.
+   */
+  minSessions?: number;
   seed?: number;
   /** The repository root (where bin/bbre.js lives). */
   repoRoot: string;
@@ -119,7 +124,9 @@ interface RunParts {
 async function loadAndVerify(options: LoadOptions, parts: RunParts, progress: (line: string) => void): Promise<LoadReport> {
   const { log, slot, accounts, targets } = parts;
   const stopAtMs = log.now() + options.durationSecs * 1000;
-  const stopping = () => log.now() >= stopAtMs || options.signal?.aborted === true;
+  const hardStopAtMs = log.now() + options.durationSecs * 2000;
+  const stopping = () =>
+    options.signal?.aborted === true || log.now() >= hardStopAtMs || (log.now() >= stopAtMs && log.sessionsOpened >= (options.minSessions ?? 0));
   const driver = new Driver(log, slot, accounts, parts.adminToken, targets, parts.hold, stopping, {
     killAtSecs: options.killAtSecs ?? [],
     topUpEverySecs: TOP_UP_EVERY_SECS,
@@ -136,7 +143,7 @@ async function loadAndVerify(options: LoadOptions, parts: RunParts, progress: (l
     runClient(new ClientContext(i, accounts[i % accounts.length]!, log, new Random(seed * 1_000 + i), targets, stopping, options.durationSecs >= 90)),
   );
   const ticker = setInterval(() => progress(progressLine(log, loadStart, slot)), 10_000);
-  const drained = await Promise.race([Promise.all([...clients, driver.run()]).then(() => true), sleep(options.durationSecs * 1000 + DRAIN_LIMIT_MS, false, { ref: false })]);
+  const drained = await Promise.race([Promise.all([...clients, driver.run()]).then(() => true), sleep(options.durationSecs * 2000 + DRAIN_LIMIT_MS, false, { ref: false })]);
   clearInterval(ticker);
   const loadSecs = (log.now() - loadStart) / 1000;
   if (!drained) log.violation(`clients still running ${DRAIN_LIMIT_MS / 1000} s after the end of the load`);
