@@ -57,7 +57,7 @@ class KyselyStore implements Store {
   ) {
     this.accounts = new AccountQueries(db, reader);
     this.sessions = new SessionQueries(db, reader, nodeId);
-    this.billing = new BillingQueries(db, nodeId);
+    this.billing = new BillingQueries(db, nodeId, dialect);
     this.tasks = new TaskQueries(db);
     this.nodes = new NodeQueries(db, nodeId);
   }

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
 import type { BillingStore, CompleteOutcome, NewTask, RefundOutcome, TaskCompletion, TaskFailure } from '../ports.js';
+import type { DialectName } from '../migrations/index.js';
 import type { Database } from '../schema.js';
 import { parseJson, toJson, toSession, toTask } from './mappers.js';
 
@@ -55,9 +56,11 @@ export class BillingQueries implements BillingStore {
     private readonly db: Kysely<Database>,
     /** The node this store belongs to: it owns the tasks it reserves. */
     private readonly nodeId: string | null = null,
+    private readonly dialect: DialectName = 'sqlite',
   ) {}
 
   async reserve(task: NewTask, amountMicros: number): Promise<boolean> {
+    if (this.dialect === 'postgres' && amountMicros > 0) return this.reserveInOneStatement(task, amountMicros);
     return this.db.transaction().execute(async (trx) => {
       if (amountMicros > 0) {
         // The balance check and the deduction are one statement: no read-then-write race, never below zero.
@@ -110,6 +113,32 @@ export class BillingQueries implements BillingStore {
         .execute();
       return true;
     });
+  }
+
+  /**
+   * PostgreSQL: the balance check with the deduction, the charge entry and the task row as one statement (its
+   * data-modifying parts apply together or not at all): one round trip instead of BEGIN, three statements and
+   * COMMIT. The entry and the task are written only when the deduction happened.
+   */
+  private async reserveInOneStatement(task: NewTask, amountMicros: number): Promise<boolean> {
+    const result = await sql<{ reserved: number }>`
+      with charged as (
+        update accounts set balance_micros = balance_micros - ${amountMicros}::bigint
+        where id = ${task.accountId} and balance_micros >= ${amountMicros}::bigint
+        returning balance_micros
+      ), entry as (
+        insert into ledger (account_id, kind, amount_micros, balance_after_micros, task_id, session_id, note, created_at)
+        select ${task.accountId}, 'charge', ${amountMicros}::bigint, balance_micros, ${task.id}, ${task.sessionId ?? null}::text, ${task.type}, ${task.createdAt}::bigint
+        from charged
+      ), reserved as (
+        insert into tasks (id, account_id, type, mode, sensibility, status, url, method, action, session_id, price_micros, refunded, created_at, node_id)
+        select ${task.id}, ${task.accountId}, ${task.type}, ${task.mode}, ${task.sensibility}, 'processing', ${task.url ?? null}::text, ${task.method ?? null}::text,
+          ${task.action ?? null}::text, ${task.sessionId ?? null}::text, ${amountMicros}::bigint, 0, ${task.createdAt}::bigint, ${this.nodeId}::text
+        from charged
+        returning id
+      )
+      select count(*)::int as reserved from reserved`.execute(this.db);
+    return result.rows[0]?.reserved === 1;
   }
 
   async complete(accountId: string, c: TaskCompletion): Promise<CompleteOutcome> {
