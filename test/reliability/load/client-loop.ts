@@ -68,12 +68,22 @@ async function sessionCycle(c: ClientContext, tag: string): Promise<void> {
   const steps = c.rng.int(3, 8);
   for (let i = 0; i < steps && !c.stopping(); i++) {
     await sessionStep(c, s);
+    await untilServerBack(c);
     await c.pause();
   }
   await statusCheck(c, s);
   if (abandon) return;
   if (c.rng.chance(0.1) && !c.stopping()) await closeDuringRequest(c, s);
   else await closeSession(c, s);
+}
+
+/**
+ * While the server is down (killed, not yet healthy again) every call fails at once: a session would spend its
+ * remaining steps in a moment and end before the restart. Waiting, as a client retrying with backoff does, lets
+ * sessions in use at a kill carry on after it (contract §4.1: passive sessions survive a restart).
+ */
+async function untilServerBack(c: ClientContext): Promise<void> {
+  while (c.log.serverDown() && !c.stopping()) await sleep(100);
 }
 
 async function sessionStep(c: ClientContext, s: LocalSession): Promise<void> {
