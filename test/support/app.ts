@@ -39,7 +39,9 @@ export interface StartOptions {
 /** Starts the real app on 127.0.0.1, port 0, on a real database of `backend`. */
 export async function startServer(backend: Backend, options: StartOptions = {}): Promise<TestServer> {
   const db = options.db ?? (await createTestDatabase(backend));
-  const clock = options.clock ?? new ManualClock(Date.UTC(2026, 10, 27, 12, 0, 0));
+  // Tests move time by hand, but it starts at the real time: clients in other processes (the SDK's expiry checks,
+  // cookie lifetimes) read the real clock, and a fixed start drifts into their past as the day goes on.
+  const clock = options.clock ?? new ManualClock(Math.floor(Date.now() / 1000) * 1000);
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk, _enc, cb) {
