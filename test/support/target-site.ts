@@ -103,7 +103,6 @@ export async function startTargetSite(options: TargetSiteOptions = {}): Promise<
   const sessions = new Set<string>();
   const hits = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
-  const sockets = new Set<Socket>();
   const browserPages = createBrowserPages();
 
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -178,32 +177,38 @@ export async function startTargetSite(options: TargetSiteOptions = {}): Promise<
     });
   };
   const server: Server = options.tls ? createHttpsServer(selfSignedCert(), listener) : createHttpServer(listener);
+  // TLS handshakes that a client aborts (verifySSL true against our self-signed cert) are not our errors.
+  server.on('tlsClientError', () => undefined);
+  const { port, close } = await listenOnLoopback(server, () => {
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
+  });
+  return { url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, hits, close };
+}
+
+/**
+ * Listens on 127.0.0.1, port 0, tracking connections: `close()` (idempotent) runs `beforeClose`, stops the server
+ * and drops the sockets still open, so a test never waits for a client's keep-alive to end.
+ */
+export async function listenOnLoopback(server: Server, beforeClose: () => void = () => {}): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  // TLS handshakes that a client aborts (verifySSL true against our self-signed cert) are not our errors.
-  server.on('tlsClientError', () => undefined);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
-  return {
-    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
-    port,
-    hits,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        for (const t of timers) clearTimeout(t);
-        timers.clear();
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
-      return closing;
-    },
-  };
+  const close = () =>
+    (closing ??= new Promise<void>((resolve) => {
+      beforeClose();
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    }));
+  return { port, close };
 }
 
 /** A port that was just free: a server bound to it and closed again, so connecting is refused. */

@@ -242,43 +242,34 @@ async function closeDuringRequest(c: ClientContext, s: LocalSession): Promise<vo
   }
 }
 
-function statelessBody(c: ClientContext, scenario: Scenario, marker: string, sensibility: Sensibility): Record<string, unknown> {
-  const { url, timeout } = scenarioRequest(c.targets, scenario, marker);
-  return { url, timeout, mode: 'passive', sensibility };
-}
-
-async function statelessExecute(c: ClientContext): Promise<void> {
+/** One stateless call of a random scenario and sensibility; returns it with the price it reserves. */
+async function statelessCall(c: ClientContext, endpoint: '/request/execute' | '/request/create'): Promise<{ res: CallResult; scenario: Scenario; priceMicros: number }> {
   const scenario = c.rng.weighted(STATELESS_SCENARIOS);
   const sensibility = c.rng.pick(SENSIBILITIES);
   const marker = c.marker();
+  const { url, timeout } = scenarioRequest(c.targets, scenario, marker);
   const res = await c.log.call({
     client: c.index,
     account: c.account.index,
     key: c.account.key,
-    endpoint: '/request/execute',
-    label: `request/execute ${scenario}`,
-    body: statelessBody(c, scenario, marker, sensibility),
+    endpoint,
+    label: `${endpoint.slice(1)} ${scenario}`,
+    body: { url, timeout, mode: 'passive', sensibility },
     marker,
   });
-  c.judge(res, EXPECTED[scenario], REQUEST_MICROS[sensibility]);
+  return { res, scenario, priceMicros: REQUEST_MICROS[sensibility] };
+}
+
+async function statelessExecute(c: ClientContext): Promise<void> {
+  const { res, scenario, priceMicros } = await statelessCall(c, '/request/execute');
+  c.judge(res, EXPECTED[scenario], priceMicros);
 }
 
 /** /request/create, then /request/result until the task ends; the outcome is kept on the create record. */
 async function statelessCreate(c: ClientContext): Promise<void> {
-  const scenario = c.rng.weighted(STATELESS_SCENARIOS);
-  const sensibility = c.rng.pick(SENSIBILITIES);
-  const marker = c.marker();
-  const res = await c.log.call({
-    client: c.index,
-    account: c.account.index,
-    key: c.account.key,
-    endpoint: '/request/create',
-    label: `request/create ${scenario}`,
-    body: statelessBody(c, scenario, marker, sensibility),
-    marker,
-  });
+  const { res, scenario, priceMicros } = await statelessCall(c, '/request/create');
   // The reservation is what /request/create answers (contract §7.2): the full price, whatever happens later.
-  if (c.judge(res, { status: 200, code: 'OK' }, REQUEST_MICROS[sensibility]) !== 'as-expected') return;
+  if (c.judge(res, { status: 200, code: 'OK' }, priceMicros) !== 'as-expected') return;
   await pollTask(c, res, scenario);
 }
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { listenOnLoopback } from '../../support/target-site.js';
 
 export interface HoldTarget {
   url: string;
@@ -17,20 +17,10 @@ export interface HoldTarget {
  */
 export async function startHoldTarget(): Promise<HoldTarget> {
   let arrived = 0;
-  const sockets = new Set<Socket>();
   const server = createServer((_req: IncomingMessage, _res: ServerResponse) => {
     arrived++;
   });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  let closing: Promise<void> | undefined;
+  const { port, close } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     arrivals: () => arrived,
@@ -42,12 +32,6 @@ export async function startHoldTarget(): Promise<HoldTarget> {
       }
       return true;
     },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
-      return closing;
-    },
+    close,
   };
 }
