@@ -1,3 +1,4 @@
+import type { StoredJson } from './stored-json.js';
 /** Wire types shared by the server, the SDK and the CLI (contract: docs/contract/bbre-api.md). */
 
 export const SERVICE_NAME = 'MyDisct Solver BBRE' as const;
@@ -62,7 +63,8 @@ export interface SessionView {
   totalCharged: number;
   expiresAt: number;
   createdAt: number;
-  profile: Profile;
+  /** As stored: serialized by splicing its text (http/envelope.ts), parsed only if read. */
+  profile: StoredJson<Profile>;
   closedAt?: number;
   endedReason?: EndedReason;
 }

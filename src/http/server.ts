@@ -11,6 +11,7 @@ import type { RequestService } from '../domain/tasks/request.service.js';
 import { BbreError } from '../errors/bbre-error.js';
 import { registerAuth } from './auth.plugin.js';
 import { registerJsonBodyParser } from './body-parser.js';
+import { requestLoggerFactory } from './request-logger.js';
 import { clientError, errorCodeOf, frameworkError, rawErrorResponse, registerErrorHandling } from './error-handler.js';
 import type { Metrics } from './metrics.js';
 import type { CatalogEntry } from './openapi.js';
@@ -50,6 +51,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     bodyLimit: deps.maxBodyBytes,
     // One line per request is written by the onResponse hook below, with the route and the BBRE code.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: requestLoggerFactory,
     requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
@@ -103,7 +105,9 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     const code = errorCodeOf(req);
     deps.metrics.httpRequests.inc({ route, status: String(reply.statusCode), code: code ?? 'OK' });
     deps.metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
-    req.log.info({ method: req.method, route, status: reply.statusCode, ...(code ? { code } : {}), ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    if (deps.logger.isLevelEnabled('info')) {
+      req.log.info({ method: req.method, route, status: reply.statusCode, ...(code ? { code } : {}), ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    }
     done();
   });
 

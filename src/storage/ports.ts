@@ -1,3 +1,4 @@
+import type { StoredJson } from '../contract/stored-json.js';
 import type { AccountStatus, EndedReason, Mode, Profile, Sensibility, SessionStatus, TaskStatus, TaskType } from '../contract/types.js';
 
 /** Records the domain sees. Money in integer micro-dollars, times in ms since the epoch. */
@@ -34,7 +35,7 @@ export interface SessionRecord {
   createdAt: number;
   endedAt: number | null;
   endedReason: EndedReason | null;
-  profile: Profile;
+  profile: StoredJson<Profile>;
   proxy: unknown;
   /** Engine state the session keeps between requests (cookie jar, …), opaque to the store. */
   state: unknown;

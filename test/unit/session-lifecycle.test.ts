@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ENDED_REASONS } from '../../src/contract/types.js';
+import { StoredJson } from '../../src/contract/stored-json.js';
 import {
   effectiveTimeoutSecs,
   endedSessionError,
@@ -9,6 +10,7 @@ import {
   toSessionView,
 } from '../../src/domain/sessions/session-lifecycle.js';
 import { BbreError } from '../../src/errors/bbre-error.js';
+import { sessionEnvelopeJson } from '../../src/http/envelope.js';
 import type { SessionRecord } from '../../src/storage/ports.js';
 
 const CREATED = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -28,7 +30,7 @@ function session(over: Partial<SessionRecord> = {}): SessionRecord {
     createdAt: CREATED,
     endedAt: null,
     endedReason: null,
-    profile: { userAgent: 'Mozilla/5.0', platform: 'Win32' },
+    profile: StoredJson.of({ userAgent: 'Mozilla/5.0', platform: 'Win32' }),
     proxy: null,
     state: null,
     maxCostMicros: null,
@@ -209,5 +211,21 @@ describe('toSessionView', () => {
   it('never shows endedReason on an active session', () => {
     const view = toSessionView(session({ endedReason: 'closed' }));
     expect('endedReason' in view).toBe(false);
+  });
+});
+
+describe('sessionEnvelopeJson', () => {
+  it('is the ok envelope of the view, with the stored profile text spliced in unchanged', () => {
+    const stored = new StoredJson<Record<string, unknown>>('{"userAgent":"Mozilla/5.0 \\"quoted\\" \\u00e9","languages":["en-US","en"],"screen":{"width":1920}}');
+    const view = toSessionView(session({ status: 'closed', endedAt: CREATED + 5, endedReason: 'closed', profile: stored as SessionRecord['profile'] }));
+    const text = sessionEnvelopeJson(view);
+    expect(JSON.parse(text)).toEqual({ success: true, service: 'MyDisct Solver BBRE', session: JSON.parse(JSON.stringify(view)) });
+    expect(text).toContain(`"profile":${stored.text}`);
+    expect(JSON.parse(text).session).toMatchObject({ closedAt: CREATED + 5, endedReason: 'closed', profile: { userAgent: 'Mozilla/5.0 "quoted" é' } });
+  });
+
+  it('serializes a profile that was built in memory', () => {
+    const view = toSessionView(session());
+    expect(JSON.parse(sessionEnvelopeJson(view)).session.profile).toEqual({ userAgent: 'Mozilla/5.0', platform: 'Win32' });
   });
 });

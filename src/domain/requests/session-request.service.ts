@@ -27,7 +27,7 @@ export interface SessionRequestOutcome {
 }
 
 export function engineSessionOf(s: SessionRecord): EngineSession {
-  return { id: s.id, accountId: s.accountId, mode: s.mode, sensibility: s.sensibility, profile: s.profile, proxy: s.proxy, state: s.state };
+  return { id: s.id, accountId: s.accountId, mode: s.mode, sensibility: s.sensibility, profile: s.profile.value, proxy: s.proxy, state: s.state };
 }
 
 /**
@@ -80,7 +80,7 @@ export class SessionRequestService {
     } finally {
       untrack();
     }
-    const outcome = await this.billing.complete(reservation, (ms) => resultData({ id: taskId, processingTimeMs: ms }, result, session.profile), {
+    const outcome = await this.billing.complete(reservation, (ms) => resultData({ id: taskId, processingTimeMs: ms }, result, session.profile.value), {
       id: session.id,
       countRequest: true,
       updateState: result.updateState,

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SessionService } from '../../domain/sessions/session.service.js';
 import { microsToUsd } from '../../domain/billing/money.js';
 import { BbreError } from '../../errors/bbre-error.js';
-import { ok } from '../envelope.js';
+import { JSON_CONTENT_TYPE, sessionEnvelopeJson } from '../envelope.js';
 import { parseCreateSession, parseSessionId } from '../schemas/session.schemas.js';
 
 export function principalOf(req: FastifyRequest) {
@@ -42,8 +42,8 @@ export function sessionRoutes(deps: { sessions: SessionService }) {
       },
       async (req, reply) => {
         const { session, costMicros } = await deps.sessions.create(principalOf(req).account, parseCreateSession(req.body));
-        reply.header('x-bbre-cost', String(microsToUsd(costMicros)));
-        return ok({ session });
+        reply.header('x-bbre-cost', String(microsToUsd(costMicros))).type(JSON_CONTENT_TYPE);
+        return sessionEnvelopeJson(session);
       },
     );
 
@@ -62,7 +62,11 @@ export function sessionRoutes(deps: { sessions: SessionService }) {
           },
         },
       },
-      async (req) => ok({ session: await deps.sessions.status(principalOf(req).account, parseSessionId(req.body)) }),
+      async (req, reply) => {
+        const session = await deps.sessions.status(principalOf(req).account, parseSessionId(req.body));
+        reply.type(JSON_CONTENT_TYPE);
+        return sessionEnvelopeJson(session);
+      },
     );
 
     app.post(
@@ -80,7 +84,11 @@ export function sessionRoutes(deps: { sessions: SessionService }) {
           },
         },
       },
-      async (req) => ok({ session: await deps.sessions.close(principalOf(req).account, parseSessionId(req.body)) }),
+      async (req, reply) => {
+        const session = await deps.sessions.close(principalOf(req).account, parseSessionId(req.body));
+        reply.type(JSON_CONTENT_TYPE);
+        return sessionEnvelopeJson(session);
+      },
     );
   };
 }

@@ -31,7 +31,7 @@ export class HotQuery<Args extends unknown[], Row> {
     this.sql = compiled.sql;
   }
 
-  async first(...args: Args): Promise<Row | undefined> {
-    return (await this.read(this.sql, args)) as Row | undefined;
+  first(...args: Args): Promise<Row | undefined> {
+    return this.read(this.sql, args) as Promise<Row | undefined>;
   }
 }

@@ -1,3 +1,4 @@
+import { StoredJson } from '../../contract/stored-json.js';
 import type { Selectable } from 'kysely';
 import type { AccountStatus, EndedReason, Mode, Sensibility, SessionStatus, TaskStatus, TaskType } from '../../contract/types.js';
 import type { AccountRecord, ApiKeyRecord, EndedSessionRef, LedgerEntryRecord, LedgerKind, SessionRecord, TaskRecord } from '../ports.js';
@@ -44,7 +45,7 @@ export function toSession(r: Omit<Selectable<SessionsTable>, 'node_id'>): Sessio
     createdAt: Number(r.created_at),
     endedAt: r.ended_at === null ? null : Number(r.ended_at),
     endedReason: r.ended_reason as EndedReason | null,
-    profile: (parseJson(r.profile_json) ?? {}) as SessionRecord['profile'],
+    profile: new StoredJson(r.profile_json),
     proxy: parseJson(r.proxy_json),
     state: parseJson(r.state_json),
     maxCostMicros: r.max_cost_micros === null ? null : Number(r.max_cost_micros),
