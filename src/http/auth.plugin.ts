@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AccountService } from '../domain/accounts/account.service.js';
+import type { AccountService, Principal } from '../domain/accounts/account.service.js';
 import { BbreError } from '../errors/bbre-error.js';
 import { secretsEqual } from '../security/api-key.js';
 import { TokenBuckets } from '../security/token-bucket.js';
@@ -25,22 +25,45 @@ function apiKeyOf(req: FastifyRequest): string | undefined {
  */
 export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
   const buckets = new TokenBuckets();
-  app.addHook('onRequest', async (req) => {
-    const doc = req.routeOptions.config?.doc;
-    if (!doc || doc.auth === 'none') return;
-    if (opts.isDraining()) throw new BbreError('SERVICE_UNAVAILABLE', { message: 'The server is shutting down.', retryAfterSecs: 5 });
-    if (doc.auth === 'admin') {
-      const header = req.headers.authorization;
-      const token = typeof header === 'string' && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined;
-      if (!token) throw new BbreError('ADMIN_TOKEN_REQUIRED');
-      if (!opts.adminToken || !secretsEqual(token, opts.adminToken)) throw new BbreError('INVALID_ADMIN_TOKEN');
-      return;
-    }
-    const principal = await opts.accounts.authenticate(apiKeyOf(req));
+  const admit = (req: FastifyRequest, principal: Principal): void => {
     req.principal = principal;
     const { account } = principal;
     const limits = { rps: account.rateLimitRps ?? opts.rateLimitRps, burst: account.rateLimitBurst ?? opts.rateLimitBurst };
     const taken = buckets.take(principal.keyHash, limits, opts.now());
     if (!taken.ok) throw new BbreError('RATE_LIMIT_EXCEEDED', { retryAfterSecs: taken.retryAfterSecs, details: { limit: limits.rps, burst: limits.burst } });
+  };
+  // Callback style: a key authenticated moments ago (the common case) is admitted without a promise.
+  app.addHook('onRequest', (req, _reply, done) => {
+    try {
+      const doc = req.routeOptions.config?.doc;
+      if (!doc || doc.auth === 'none') return done();
+      if (opts.isDraining()) throw new BbreError('SERVICE_UNAVAILABLE', { message: 'The server is shutting down.', retryAfterSecs: 5 });
+      if (doc.auth === 'admin') {
+        const header = req.headers.authorization;
+        const token = typeof header === 'string' && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined;
+        if (!token) throw new BbreError('ADMIN_TOKEN_REQUIRED');
+        if (!opts.adminToken || !secretsEqual(token, opts.adminToken)) throw new BbreError('INVALID_ADMIN_TOKEN');
+        return done();
+      }
+      const key = apiKeyOf(req);
+      const recent = opts.accounts.recentlyAuthenticated(key);
+      if (recent) {
+        admit(req, recent);
+        return done();
+      }
+      opts.accounts.authenticate(key).then(
+        (principal) => {
+          try {
+            admit(req, principal);
+            done();
+          } catch (err) {
+            done(err as Error);
+          }
+        },
+        (err: Error) => done(err),
+      );
+    } catch (err) {
+      done(err as Error);
+    }
   });
 }

@@ -46,10 +46,24 @@ export class AccountService {
 
   /** Contract §1.2: no key → 401; unknown/revoked → 403 INVALID_API_KEY; then the account's status. */
   async authenticate(rawKey: string | undefined): Promise<Principal> {
+    const keyHash = this.keyHashOf(rawKey);
+    return this.principals.get(keyHash) ?? this.lookUp(keyHash);
+  }
+
+  /**
+   * The hot path of `authenticate`: the caller's principal when the key was authenticated moments ago, without
+   * a promise; undefined when `authenticate` must look the key up. Throws API_KEY_REQUIRED like it.
+   */
+  recentlyAuthenticated(rawKey: string | undefined): Principal | undefined {
+    return this.principals.get(this.keyHashOf(rawKey));
+  }
+
+  private keyHashOf(rawKey: string | undefined): string {
     if (rawKey === undefined || rawKey.trim() === '') throw new BbreError('API_KEY_REQUIRED', { details: { hint: 'Send your key in the x-api-key or apikey header' } });
-    const keyHash = hashApiKey(rawKey.trim());
-    const cached = this.principals.get(keyHash);
-    if (cached) return cached;
+    return hashApiKey(rawKey.trim());
+  }
+
+  private async lookUp(keyHash: string): Promise<Principal> {
     const found = await this.store.accounts.findKeyByHash(keyHash);
     // The lookup is by an indexed hash; the constant-time check of the stored digest guards against any
     // collation or index surprise, so only an exact digest match authenticates.
