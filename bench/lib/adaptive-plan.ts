@@ -5,7 +5,7 @@ import type { TreeCpu } from './tree-cpu.js';
 /** What bench/adaptive.ts runs; the report quotes these values, so they live in one place. */
 export const PLAN = {
   /** Phase a: sequential creates (each followed by a close) per sensibility, after unrecorded warm-up ones. */
-  createSamples: 40,
+  createSamples: 100,
   createWarmUp: 5,
   createSensibilities: ['low', 'medium'] as const,
   /** Phase b: open idle sessions counted at these steps, per sensibility. */
