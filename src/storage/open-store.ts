@@ -10,6 +10,7 @@ import { NodeQueries } from './queries/node.queries.js';
 import { SessionQueries } from './queries/session.queries.js';
 import { TaskQueries } from './queries/task.queries.js';
 import type { Database } from './schema.js';
+import type { SyncTransactionRunner } from './queries/sync-transaction.js';
 
 class StaticMigrations implements MigrationProvider {
   constructor(private readonly migrations: Record<string, Migration>) {}
@@ -54,10 +55,11 @@ class KyselyStore implements Store {
     reader: RowReader,
     private readonly beforeClose: () => void = () => {},
     nodeId: string | null = null,
+    transactSync?: SyncTransactionRunner,
   ) {
     this.accounts = new AccountQueries(db, reader);
     this.sessions = new SessionQueries(db, reader, nodeId);
-    this.billing = new BillingQueries(db, nodeId, dialect);
+    this.billing = new BillingQueries(db, nodeId, dialect, transactSync);
     this.tasks = new TaskQueries(db);
     this.nodes = new NodeQueries(db, nodeId);
   }
@@ -91,5 +93,5 @@ export async function openStore(url: string, options: { poolSize?: number; nodeI
     await db.destroy();
     throw err;
   }
-  return new KyselyStore(db, dialect, sqlite?.reader ?? postgres?.reader ?? kyselyReader(db), () => sqlite?.closeReader(), options.nodeId ?? null);
+  return new KyselyStore(db, dialect, sqlite?.reader ?? postgres?.reader ?? kyselyReader(db), () => sqlite?.closeReader(), options.nodeId ?? null, sqlite?.transactSync);
 }

@@ -117,6 +117,28 @@ describe.each(BACKENDS)('concurrency and the ledger (%s)', (backend) => {
     expect(inv.byKind.refund).toBe(0);
   });
 
+  it('a completion on a session closed meanwhile writes nothing: the task stays processing until its refund', async () => {
+    const { id, key } = await s.account(1);
+    const account = (await s.app.accounts.authenticate(key)).account;
+    const sessionId = (await s.call('/session/create', {}, key)).body.session.id as string;
+    const r = await s.app.billing.reserve(
+      { taskId: newTaskId(), accountId: account.id, type: 'session_request', mode: 'passive', sensibility: 'medium', url: 'http://127.0.0.1/x', method: 'GET', sessionId },
+      2000,
+    );
+    expect((await s.call('/session/close', { sessionId }, key)).status).toBe(200);
+    const outcome = await s.app.billing.complete(r, () => ({ statusCode: 200 }), { id: sessionId, countRequest: true, updateState: () => ({ jar: 'never written' }) });
+    expect(outcome).toEqual({ kind: 'session_closed' });
+    // Rolled back as a whole: the task is not completed, the session counted nothing and kept no state.
+    expect((await s.call('/request/result', { taskId: r.taskId }, key)).body.data.task.status).toBe('processing');
+    const stored = await s.app.store.sessions.getSession(account.id, sessionId);
+    expect(stored).toMatchObject({ status: 'closed', requestCount: 0, totalChargedMicros: 0, state: null });
+    await s.app.billing.refund(r, 'failed', new BbreError('SESSION_CLOSED'));
+    const inv = await ledgerInvariants(s.app, id);
+    expect(inv.byKind.refund).toBe(2000);
+    expect(inv.balanceMicros).toBe(1_000_000 - 2000);
+    expect(inv.ledgerBalanceMicros).toBe(inv.balanceMicros);
+  });
+
   it('an account can never be charged below zero', async () => {
     const { key } = await s.account(0.005);
     const account = (await s.app.accounts.authenticate(key)).account;

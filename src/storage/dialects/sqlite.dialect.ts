@@ -3,12 +3,15 @@ import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { RowReader } from '../queries/hot-query.js';
+import { sqliteSyncTransactions, type SyncTransactionRunner } from '../queries/sync-transaction.js';
 import type { Database } from '../schema.js';
 
 export interface SqliteHandles {
   db: Kysely<Database>;
   /** Keyed reads on the hot path, on a read-only connection of their own (null for an in-memory database). */
   reader: RowReader | null;
+  /** Whole write transactions run synchronously on the writer connection (see sync-transaction.ts). */
+  transactSync: SyncTransactionRunner;
   closeReader(): void;
 }
 
@@ -25,7 +28,8 @@ export function openSqlite(url: string): SqliteHandles {
   sqlite.pragma('foreign_keys = ON');
   cachePreparedStatements(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  if (file === ':memory:') return { db, reader: null, closeReader: () => {} };
+  const transactSync = sqliteSyncTransactions(db, sqlite);
+  if (file === ':memory:') return { db, reader: null, transactSync, closeReader: () => {} };
   let readonly: SqliteDatabase.Database | undefined;
   const readers = new Map<string, (parameters: readonly unknown[]) => unknown>();
   const reader: RowReader = (sql, parameters) => {
@@ -43,7 +47,7 @@ export function openSqlite(url: string): SqliteHandles {
       return Promise.reject(err);
     }
   };
-  return { db, reader, closeReader: () => readonly?.close() };
+  return { db, reader, transactSync, closeReader: () => readonly?.close() };
 }
 
 /**

@@ -1,8 +1,9 @@
-import { sql, type Kysely, type Transaction, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
 import type { BillingStore, CompleteOutcome, NewTask, RefundOutcome, TaskCompletion, TaskFailure } from '../ports.js';
 import type { DialectName } from '../migrations/index.js';
-import type { Database } from '../schema.js';
+import type { Database, SessionsTable, TasksTable } from '../schema.js';
 import { parseJson, toJson, toSession, toTask } from './mappers.js';
+import type { SyncStatements, SyncTransactionRunner } from './sync-transaction.js';
 
 class SessionClosedDuringWork extends Error {}
 
@@ -51,16 +52,97 @@ async function creditRefund(trx: Transaction<Database>, task: { id: string; acco
     .execute();
 }
 
+const TASK_RETURNING = TASK_COLUMNS_WITHOUT_RESULT.join(', ');
+
+/** `reserve` on SQLite, inside one synchronous transaction: the same statements as the Kysely version. */
+function reserveSync(s: SyncStatements, task: NewTask, amountMicros: number, nodeId: string | null): boolean {
+  if (amountMicros > 0) {
+    // The balance check and the deduction are one statement: no read-then-write race, never below zero.
+    const after = s.get<{ balance_micros: number }>(
+      'update accounts set balance_micros = balance_micros - ? where id = ? and balance_micros >= ? returning balance_micros',
+      amountMicros,
+      task.accountId,
+      amountMicros,
+    );
+    if (!after) return false;
+    s.run(
+      'insert into ledger (account_id, kind, amount_micros, balance_after_micros, task_id, session_id, note, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
+      task.accountId,
+      'charge',
+      amountMicros,
+      Number(after.balance_micros),
+      task.id,
+      task.sessionId,
+      task.type,
+      task.createdAt,
+    );
+  }
+  s.run(
+    `insert into tasks (id, account_id, type, mode, sensibility, status, url, method, action, session_id, price_micros, refunded, created_at, node_id)
+     values (?, ?, ?, ?, ?, 'processing', ?, ?, ?, ?, ?, 0, ?, ?)`,
+    task.id,
+    task.accountId,
+    task.type,
+    task.mode,
+    task.sensibility,
+    task.url,
+    task.method,
+    task.action,
+    task.sessionId,
+    amountMicros,
+    task.createdAt,
+    nodeId,
+  );
+  return true;
+}
+
+/** `complete` on SQLite, inside one synchronous transaction; a session closed meanwhile rolls it back. */
+function completeSync(s: SyncStatements, accountId: string, c: TaskCompletion): CompleteOutcome {
+  // The result was just written from memory: reading it back (a whole response body) would be waste.
+  const row = s.get<Omit<Selectable<TasksTable>, 'node_id' | 'result_json'>>(
+    `update tasks set status = 'completed', completed_at = ?, processing_time_ms = ?, result_json = ?, result_expires_at = ?
+     where id = ? and account_id = ? and status = 'processing' returning ${TASK_RETURNING}`,
+    c.completedAt,
+    c.processingTimeMs,
+    toJson(c.result),
+    c.resultExpiresAt,
+    c.taskId,
+    accountId,
+  );
+  if (!row) return { kind: 'already_ended' };
+  const task = { ...toTask({ ...row, result_json: null }), result: c.result };
+  if (!c.session) return { kind: 'completed', task };
+  const counted = s.get<Selectable<SessionsTable>>(
+    `update sessions set request_count = request_count + ?, total_charged_micros = total_charged_micros + ?
+     where id = ? and account_id = ? and status != 'closed' returning *`,
+    c.session.countRequest ? 1 : 0,
+    Number(row.price_micros),
+    c.session.id,
+    accountId,
+  );
+  if (!counted) throw new SessionClosedDuringWork();
+  let session = toSession(counted);
+  if (c.session.updateState) {
+    const state = c.session.updateState(session.state);
+    s.run('update sessions set state_json = ? where id = ? and account_id = ?', toJson(state), c.session.id, accountId);
+    session = { ...session, state };
+  }
+  return { kind: 'completed', task, session };
+}
+
 export class BillingQueries implements BillingStore {
   constructor(
     private readonly db: Kysely<Database>,
     /** The node this store belongs to: it owns the tasks it reserves. */
     private readonly nodeId: string | null = null,
     private readonly dialect: DialectName = 'sqlite',
+    /** SQLite: the per-request writes (reserve, complete) as one synchronous transaction each. */
+    private readonly transactSync?: SyncTransactionRunner,
   ) {}
 
   async reserve(task: NewTask, amountMicros: number): Promise<boolean> {
     if (this.dialect === 'postgres' && amountMicros > 0) return this.reserveInOneStatement(task, amountMicros);
+    if (this.transactSync) return this.transactSync((s) => reserveSync(s, task, amountMicros, this.nodeId));
     return this.db.transaction().execute(async (trx) => {
       if (amountMicros > 0) {
         // The balance check and the deduction are one statement: no read-then-write race, never below zero.
@@ -143,6 +225,7 @@ export class BillingQueries implements BillingStore {
 
   async complete(accountId: string, c: TaskCompletion): Promise<CompleteOutcome> {
     try {
+      if (this.transactSync) return await this.transactSync((s) => completeSync(s, accountId, c));
       return await this.db.transaction().execute(async (trx): Promise<CompleteOutcome> => {
         const row = await trx
           .updateTable('tasks')
