@@ -71,7 +71,7 @@ async function chromiumDumpDom(url: string): Promise<string> {
 }
 
 async function viaTransport(transport: Transport, url: string, headers: Array<[string, string]>): Promise<string> {
-  const res = await transport.send({ url: new URL(url), method: 'GET', headers, signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS) });
+  const res = await transport.send({ url: new URL(url), method: 'GET', headers, signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS), timeoutMs: CLIENT_TIMEOUT_MS });
   let bytes = 0;
   for await (const chunk of res.body) bytes += chunk.length;
   return `status ${res.status}, ${bytes} bytes`;

@@ -2,15 +2,28 @@ import { randomBytes } from 'node:crypto';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
+/**
+ * CSPRNG bytes drawn from a buffered block, as `crypto.randomUUID` does: a task ID is made on every request,
+ * and one `randomBytes` call per ID cost more than the rest of building it.
+ */
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let next = 0;
+
+function randomByte(): number {
+  if (next >= pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    next = 0;
+  }
+  return pool[next++]!;
+}
+
 /** Uniformly random alphanumeric string from the OS CSPRNG (rejection sampling, no modulo bias). */
 export function randomAlnum(length: number): string {
   let out = '';
   while (out.length < length) {
-    const bytes = randomBytes(length * 2);
-    for (const b of bytes) {
-      if (b < 248) out += ALNUM[b % 62];
-      if (out.length === length) break;
-    }
+    const b = randomByte();
+    if (b < 248) out += ALNUM[b % 62];
   }
   return out;
 }

@@ -3,6 +3,7 @@ import type { Sensibility } from '../../src/contract/types.js';
 import { BACKENDS } from '../support/backends.js';
 import { expectEnvelopeError, startServer, type ApiResponse, type TestServer } from '../support/app.js';
 import { ledgerInvariants } from '../support/ledger.js';
+import { until } from '../support/processes.js';
 import { startHttpProxy, startSocks5Proxy, type TestProxy } from '../support/proxies.js';
 import {
   BASIC_PASSWORD,
@@ -256,6 +257,31 @@ describe.each(BACKENDS)('passive session requests (%s)', (backend) => {
       expect(await statusOf(key, sessionId)).toMatchObject({ requestCount: 0, totalCharged: 0 });
       const task = await s.call('/request/result', { taskId: res.body.error.details.taskId }, key);
       expect(task.body.data.task).toMatchObject({ status: 'timeout', refunded: true, error: { code: 'REQUEST_TIMEOUT' } });
+    });
+
+    it('a client that hangs up mid-request: refunded at once, nothing counted, the request to the target gone by its deadline', async () => {
+      const sessionId = await open();
+      const before = await balanceOf(key);
+      const hitsBefore = site.hits.get('/slow') ?? 0;
+      const abandonedBefore = site.slowAbandoned();
+      const client = new AbortController();
+      const pending = fetch(`${s.url}/session/request`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key },
+        // undici drops the target's connection at once; impit cannot cancel a request in flight and ends it
+        // at the request's deadline (its own timeout): either way nothing outlives the 2 s asked for.
+        body: JSON.stringify({ sessionId, url: `${site.url}/slow?ms=20000&hangup=${sessionId}`, timeout: 2 }),
+        signal: client.signal,
+      }).catch((err: unknown) => err);
+      await until(() => ((site.hits.get('/slow') ?? 0) > hitsBefore ? true : undefined), 'the target to receive the request');
+      client.abort();
+      expect(await pending).toBeInstanceOf(Error);
+      await until(async () => ((await balanceOf(key)) === before ? true : undefined), 'the refund', 1_500);
+      await until(() => (site.slowAbandoned() > abandonedBefore ? true : undefined), 'BBRE to drop its request to the target', 6_000);
+      expect(await statusOf(key, sessionId)).toMatchObject({ requestCount: 0, totalCharged: 0 });
+      const history = await s.call('/account/history', { type: 'session_request', limit: 100 }, key);
+      const task = history.body.history.find((h: { url?: string }) => h.url?.endsWith(`hangup=${sessionId}`));
+      expect(task).toMatchObject({ status: 'failed', price: 0 });
     });
 
     it('followRedirects false returns the 3xx; maxRedirects exceeded returns the last 3xx', async () => {

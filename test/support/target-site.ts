@@ -52,6 +52,8 @@ export interface TargetSite {
   port: number;
   /** Requests answered, by path (without query). */
   hits: Map<string, number>;
+  /** /slow requests whose client hung up before the answer. */
+  slowAbandoned(): number;
   close(): Promise<void>;
 }
 
@@ -103,6 +105,7 @@ export async function startTargetSite(options: TargetSiteOptions = {}): Promise<
   const sessions = new Set<string>();
   const hits = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
+  let slowAbandoned = 0;
   const browserPages = createBrowserPages();
 
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -150,6 +153,12 @@ export async function startTargetSite(options: TargetSiteOptions = {}): Promise<
         send(res, 200, 'slow answer');
       }, ms);
       timers.add(timer);
+      res.once('close', () => {
+        if (res.writableFinished) return;
+        slowAbandoned++;
+        clearTimeout(timer);
+        timers.delete(timer);
+      });
       return;
     }
     if (path === '/set-cookie') {
@@ -183,7 +192,7 @@ export async function startTargetSite(options: TargetSiteOptions = {}): Promise<
     for (const t of timers) clearTimeout(t);
     timers.clear();
   });
-  return { url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, hits, close };
+  return { url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, hits, slowAbandoned: () => slowAbandoned, close };
 }
 
 /**

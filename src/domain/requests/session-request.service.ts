@@ -61,7 +61,11 @@ export class SessionRequestService {
     );
     const controller = new AbortController();
     const untrack = this.inFlight.track(session.id, controller);
-    const signal = clientSignal ? AbortSignal.any([controller.signal, clientSignal]) : controller.signal;
+    // The client going away aborts the same controller (one signal per request, not AbortSignal.any's several).
+    const clientGone = () => controller.abort(clientSignal?.reason);
+    if (clientSignal?.aborted) clientGone();
+    else clientSignal?.addEventListener('abort', clientGone, { once: true });
+    const { signal } = controller;
     const closedError = () => {
       const reason = controller.signal.reason;
       if (reason instanceof SessionEndedAbort) return endedSessionError({ ...session, status: reason.endedReason === 'expired' ? 'expired' : 'closed', endedReason: reason.endedReason as SessionRecord['endedReason'] });
@@ -79,6 +83,7 @@ export class SessionRequestService {
       throw failure.error;
     } finally {
       untrack();
+      clientSignal?.removeEventListener('abort', clientGone);
     }
     const outcome = await this.billing.complete(reservation, (ms) => resultData({ id: taskId, processingTimeMs: ms }, result, session.profile.value), {
       id: session.id,

@@ -3,6 +3,7 @@ import { literalIp } from '../../security/target-policy.js';
 import { TargetError, type EngineRequest, type RedirectHop, type RequestBody } from '../engine.js';
 import { mergeHeaders, type HeaderList } from '../identity/header-sets.js';
 import { readCapped } from './body-codec.js';
+import { deadline } from './deadline.js';
 import type { SessionCookieJar } from './cookie-jar.js';
 import { toTargetError } from './exchange-errors.js';
 import { assertResolvedAllowed } from './guarded-lookup.js';
@@ -77,8 +78,8 @@ function withCookie(headers: HeaderList, cookie: string): HeaderList {
  */
 export async function runExchange(input: ExchangeInput): Promise<ExchangeOutput> {
   const { request, transport, policy, jar } = input;
-  const timeout = AbortSignal.timeout(request.timeoutMs);
-  const signal = input.signal ? AbortSignal.any([input.signal, timeout]) : timeout;
+  const limit = deadline(request.timeoutMs, input.signal);
+  const { signal } = limit;
   if (request.cookies?.length) jar.applyInput(request.cookies, request.url);
   const encoded = encodeRequestBody(request.body, request.headers);
   const originalOrigin = request.url.origin;
@@ -103,7 +104,7 @@ export async function runExchange(input: ExchangeInput): Promise<ExchangeOutput>
       if (url.origin !== originalOrigin) headers = headers.filter(([n]) => n !== 'authorization');
       headers = withCookie(headers, jar.cookieHeader(url));
 
-      const res = await transport.send({ url, method, headers, body, signal });
+      const res = await transport.send({ url, method, headers, body, signal, timeoutMs: limit.remainingMs() });
       if (input.viaProxy && res.status === 407) {
         // Only a proxy answers 407 (RFC 9110 §15.5.8): it refused us, as a refused CONNECT tunnel reports.
         await res.discard();
@@ -134,6 +135,8 @@ export async function runExchange(input: ExchangeInput): Promise<ExchangeOutput>
       return { statusCode: res.status, headers: res.headers, body: buffer, truncated, url: url.toString(), redirects };
     }
   } catch (err) {
-    throw toTargetError(err, { timedOut: timeout.aborted, aborted: input.signal?.aborted ?? false, viaProxy: input.viaProxy });
+    throw toTargetError(err, { timedOut: limit.timedOut(), aborted: input.signal?.aborted ?? false, viaProxy: input.viaProxy });
+  } finally {
+    limit.dispose();
   }
 }

@@ -43,6 +43,9 @@ export class ImpitTransport implements Transport {
       headers: [...hop.headers, ...suppressed],
       body: hop.body,
       signal: hop.signal,
+      // impit's signal only rejects the promise: the native request runs on until the target answers. Its own
+      // timeout ends it at the request's deadline, so a client that hung up never leaves a request behind for long.
+      timeout: hop.timeoutMs,
     });
     const pairs: Array<[string, string]> = [];
     res.headers.forEach((value, name) => {

@@ -6,6 +6,8 @@ export interface HopRequest {
   headers: HeaderList;
   body?: Buffer;
   signal: AbortSignal;
+  /** Time left until the request's deadline: for a client that cannot cancel a request in flight on `signal`. */
+  timeoutMs: number;
 }
 
 export interface HopResponse {
