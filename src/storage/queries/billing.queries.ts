@@ -54,6 +54,8 @@ async function creditRefund(trx: Transaction<Database>, task: { id: string; acco
 
 const TASK_RETURNING = TASK_COLUMNS_WITHOUT_RESULT.join(', ');
 
+type TaskRowWithoutResult = Omit<Selectable<TasksTable>, 'node_id' | 'result_json'>;
+
 /** `reserve` on SQLite, inside one synchronous transaction: the same statements as the Kysely version. */
 function reserveSync(s: SyncStatements, task: NewTask, amountMicros: number, nodeId: string | null): boolean {
   if (amountMicros > 0) {
@@ -99,7 +101,7 @@ function reserveSync(s: SyncStatements, task: NewTask, amountMicros: number, nod
 /** `complete` on SQLite, inside one synchronous transaction; a session closed meanwhile rolls it back. */
 function completeSync(s: SyncStatements, accountId: string, c: TaskCompletion): CompleteOutcome {
   // The result was just written from memory: reading it back (a whole response body) would be waste.
-  const row = s.get<Omit<Selectable<TasksTable>, 'node_id' | 'result_json'>>(
+  const row = s.get<TaskRowWithoutResult>(
     `update tasks set status = 'completed', completed_at = ?, processing_time_ms = ?, result_json = ?, result_expires_at = ?
      where id = ? and account_id = ? and status = 'processing' returning ${TASK_RETURNING}`,
     c.completedAt,
@@ -226,51 +228,51 @@ export class BillingQueries implements BillingStore {
   async complete(accountId: string, c: TaskCompletion): Promise<CompleteOutcome> {
     try {
       if (this.transactSync) return await this.transactSync((s) => completeSync(s, accountId, c));
-      return await this.db.transaction().execute(async (trx): Promise<CompleteOutcome> => {
-        const row = await trx
-          .updateTable('tasks')
-          .set({
-            status: 'completed',
-            completed_at: c.completedAt,
-            processing_time_ms: c.processingTimeMs,
-            result_json: toJson(c.result),
-            result_expires_at: c.resultExpiresAt,
-          })
-          .where('id', '=', c.taskId)
-          .where('account_id', '=', accountId)
-          .where('status', '=', 'processing')
-          // The result was just written from memory: reading it back (a whole response body) would be waste.
-          .returning(TASK_COLUMNS_WITHOUT_RESULT)
-          .executeTakeFirst();
-        if (!row) return { kind: 'already_ended' };
-        const task = { ...toTask({ ...row, result_json: null }), result: c.result };
-        if (!c.session) return { kind: 'completed', task };
-        // The counter update takes the session row's lock (PostgreSQL) before its state is read and rewritten.
-        // A session closed meanwhile does not count the work: roll back, the caller refunds.
-        const counted = await trx
-          .updateTable('sessions')
-          .set({
-            request_count: sql`request_count + ${c.session.countRequest ? 1 : 0}`,
-            total_charged_micros: sql`total_charged_micros + ${Number(row.price_micros)}`,
-          })
-          .where('id', '=', c.session.id)
-          .where('account_id', '=', accountId)
-          .where('status', '!=', 'closed')
-          .returningAll()
-          .executeTakeFirst();
-        if (!counted) throw new SessionClosedDuringWork();
-        let session = toSession(counted);
-        if (c.session.updateState) {
-          const state = c.session.updateState(session.state);
-          await trx.updateTable('sessions').set({ state_json: toJson(state) }).where('id', '=', c.session.id).where('account_id', '=', accountId).execute();
-          session = { ...session, state };
-        }
-        return { kind: 'completed', task, session };
-      });
+      return await this.completeInFewRoundTrips(accountId, c);
     } catch (err) {
       if (err instanceof SessionClosedDuringWork) return { kind: 'session_closed' };
       throw err;
     }
+  }
+
+  /**
+   * PostgreSQL: without a session, the task update alone (one statement is atomic by itself). With one, the task
+   * update and the session's counters as one statement (the counter update takes the session row's lock), then
+   * the state rewritten from the state that lock protects: BEGIN, two statements, COMMIT.
+   */
+  private async completeInFewRoundTrips(accountId: string, c: TaskCompletion): Promise<CompleteOutcome> {
+    // The result was just written from memory: reading it back (a whole response body) would be waste.
+    const taskUpdate = sql`update tasks set status = 'completed', completed_at = ${c.completedAt}::bigint, processing_time_ms = ${c.processingTimeMs}::integer,
+        result_json = ${toJson(c.result)}::text, result_expires_at = ${c.resultExpiresAt}::bigint
+      where id = ${c.taskId} and account_id = ${accountId} and status = 'processing'
+      returning ${sql.raw(TASK_RETURNING)}`;
+    const completedTask = (row: TaskRowWithoutResult) => ({ ...toTask({ ...row, result_json: null }), result: c.result });
+    const commit = c.session;
+    if (!commit) {
+      const row = (await sql<TaskRowWithoutResult>`${taskUpdate}`.execute(this.db)).rows[0];
+      return row ? { kind: 'completed', task: completedTask(row) } : { kind: 'already_ended' };
+    }
+    return this.db.transaction().execute(async (trx): Promise<CompleteOutcome> => {
+      const { rows } = await sql<{ task: TaskRowWithoutResult | null; session: Selectable<SessionsTable> | null }>`
+        with t as (${taskUpdate}), s as (
+          update sessions set request_count = request_count + ${commit.countRequest ? 1 : 0}::integer,
+            total_charged_micros = total_charged_micros + (select price_micros from t)
+          where id = ${commit.id} and account_id = ${accountId} and status != 'closed' and exists (select 1 from t)
+          returning *
+        )
+        select (select row_to_json(t) from t) as task, (select row_to_json(s) from s) as session`.execute(trx);
+      const { task: taskRow, session: sessionRow } = rows[0] ?? { task: null, session: null };
+      if (!taskRow) return { kind: 'already_ended' };
+      // A session closed meanwhile does not count the work: roll back, the caller refunds.
+      if (!sessionRow) throw new SessionClosedDuringWork();
+      let session = toSession(sessionRow);
+      if (commit.updateState) {
+        const state = commit.updateState(session.state);
+        await trx.updateTable('sessions').set({ state_json: toJson(state) }).where('id', '=', commit.id).where('account_id', '=', accountId).execute();
+        session = { ...session, state };
+      }
+      return { kind: 'completed', task: completedTask(taskRow), session };
+    });
   }
 
   async refund(accountId: string, f: TaskFailure): Promise<RefundOutcome | undefined> {
