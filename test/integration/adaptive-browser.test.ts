@@ -61,7 +61,8 @@ describe.skipIf(!BACKENDS.includes(backend))(`adaptive sessions: pages, forms, c
       expect(data.task).toMatchObject({ id: expect.stringMatching(/^task_/), status: 'completed' });
       // Contract §1.7 adaptive: the final document's URL, DOM, and its main response's status.
       expect(data.url).toMatch(new RegExp(`^${site.url}/js-protected(\\?wait=\\d+)?$`));
-      expect(data.statusCode).toBe(200);
+      // What the target saw, should this fail (a rare 403 here was never reproduced; see the issue notes).
+      expect(data.statusCode, JSON.stringify(site.recent.filter((r) => r.url.startsWith('/js-')).slice(-6))).toBe(200);
       expect(data.body).toContain('<h1 id="granted">granted</h1>');
       expect(data.bodyEncoding).toBe('utf8');
       expect(data.headers['content-type']).toBe('text/html; charset=utf-8');

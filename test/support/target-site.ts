@@ -54,6 +54,8 @@ export interface TargetSite {
   hits: Map<string, number>;
   /** /slow requests whose client hung up before the answer. */
   slowAbandoned(): number;
+  /** The last 200 requests (path with query, Cookie header, ms since start), for failure messages. */
+  recent: Array<{ url: string; cookie: string | undefined; ms: number }>;
   close(): Promise<void>;
 }
 
@@ -106,12 +108,16 @@ export async function startTargetSite(options: TargetSiteOptions = {}): Promise<
   const hits = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
   let slowAbandoned = 0;
+  const recent: TargetSite['recent'] = [];
+  const started = Date.now();
   const browserPages = createBrowserPages();
 
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://target.invalid');
     const path = url.pathname;
     hits.set(path, (hits.get(path) ?? 0) + 1);
+    recent.push({ url: req.url ?? '/', cookie: req.headers.cookie, ms: Date.now() - started });
+    if (recent.length > 200) recent.shift();
     const body = await readBody(req);
 
     if (path === '/login' && req.method === 'POST') {
@@ -192,7 +198,7 @@ export async function startTargetSite(options: TargetSiteOptions = {}): Promise<
     for (const t of timers) clearTimeout(t);
     timers.clear();
   });
-  return { url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, hits, slowAbandoned: () => slowAbandoned, close };
+  return { url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, hits, slowAbandoned: () => slowAbandoned, recent, close };
 }
 
 /**
