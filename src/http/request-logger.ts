@@ -22,13 +22,18 @@ class RequestLogger {
     return this.real;
   }
 
+  /** The child once it exists (a level set on it applies), the parent until then. */
+  private current(): Logger {
+    return this.real ?? this.parent;
+  }
+
   private write(level: Level, args: unknown[]): void {
-    if (!this.parent.isLevelEnabled(level)) return;
+    if (!this.current().isLevelEnabled(level)) return;
     (this.logger()[level] as (...a: unknown[]) => void)(...args);
   }
 
   get level(): string {
-    return this.real?.level ?? this.parent.level;
+    return this.current().level;
   }
 
   set level(value: string) {
@@ -36,7 +41,7 @@ class RequestLogger {
   }
 
   isLevelEnabled(level: string): boolean {
-    return this.logger().isLevelEnabled(level);
+    return this.current().isLevelEnabled(level);
   }
 
   fatal(...args: unknown[]): void {

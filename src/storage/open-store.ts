@@ -59,7 +59,7 @@ class KyselyStore implements Store {
   ) {
     this.accounts = new AccountQueries(db, reader);
     this.sessions = new SessionQueries(db, reader, nodeId);
-    this.billing = new BillingQueries(db, nodeId, dialect, transactSync);
+    this.billing = new BillingQueries(db, nodeId, transactSync);
     this.tasks = new TaskQueries(db);
     this.nodes = new NodeQueries(db, nodeId);
   }

@@ -139,6 +139,18 @@ describe.each(BACKENDS)('concurrency and the ledger (%s)', (backend) => {
     expect(inv.ledgerBalanceMicros).toBe(inv.balanceMicros);
   });
 
+  it('a free reservation writes its task and no ledger entry, and completes like any other', async () => {
+    const { id, key } = await s.account(1);
+    const account = (await s.app.accounts.authenticate(key)).account;
+    const r = await s.app.billing.reserve({ taskId: newTaskId(), accountId: account.id, type: 'request', mode: 'passive', sensibility: 'low' }, 0);
+    expect((await s.call('/request/result', { taskId: r.taskId }, key)).body.data.task.status).toBe('processing');
+    expect(await s.app.billing.complete(r, () => ({ ok: true }))).toMatchObject({ kind: 'completed', task: { id: r.taskId, status: 'completed', priceMicros: 0 } });
+    const inv = await ledgerInvariants(s.app, id);
+    expect(inv.balanceMicros).toBe(1_000_000);
+    expect(inv.byKind.charge ?? 0).toBe(0);
+    expect(inv.ledgerBalanceMicros).toBe(inv.balanceMicros);
+  });
+
   it('an account can never be charged below zero', async () => {
     const { key } = await s.account(0.005);
     const account = (await s.app.accounts.authenticate(key)).account;

@@ -1,6 +1,5 @@
 import { sql, type Kysely, type Selectable, type Transaction, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
-import type { BillingStore, CompleteOutcome, NewTask, RefundOutcome, TaskCompletion, TaskFailure } from '../ports.js';
-import type { DialectName } from '../migrations/index.js';
+import type { BillingStore, CompleteOutcome, NewTask, RefundOutcome, TaskCompletion, TaskFailure, TaskRecord } from '../ports.js';
 import type { Database, SessionsTable, TasksTable } from '../schema.js';
 import { parseJson, toJson, toSession, toTask } from './mappers.js';
 import type { SyncStatements, SyncTransactionRunner } from './sync-transaction.js';
@@ -55,6 +54,9 @@ async function creditRefund(trx: Transaction<Database>, task: { id: string; acco
 const TASK_RETURNING = TASK_COLUMNS_WITHOUT_RESULT.join(', ');
 
 type TaskRowWithoutResult = Omit<Selectable<TasksTable>, 'node_id' | 'result_json'>;
+
+/** The completed task as returned: its row as updated, with the result just written (never read back). */
+const completedTask = (row: TaskRowWithoutResult, c: TaskCompletion): TaskRecord => ({ ...toTask({ ...row, result_json: null }), result: c.result });
 
 /** `reserve` on SQLite, inside one synchronous transaction: the same statements as the Kysely version. */
 function reserveSync(s: SyncStatements, task: NewTask, amountMicros: number, nodeId: string | null): boolean {
@@ -112,7 +114,7 @@ function completeSync(s: SyncStatements, accountId: string, c: TaskCompletion): 
     accountId,
   );
   if (!row) return { kind: 'already_ended' };
-  const task = { ...toTask({ ...row, result_json: null }), result: c.result };
+  const task = completedTask(row, c);
   if (!c.session) return { kind: 'completed', task };
   const counted = s.get<Selectable<SessionsTable>>(
     `update sessions set request_count = request_count + ?, total_charged_micros = total_charged_micros + ?
@@ -137,66 +139,37 @@ export class BillingQueries implements BillingStore {
     private readonly db: Kysely<Database>,
     /** The node this store belongs to: it owns the tasks it reserves. */
     private readonly nodeId: string | null = null,
-    private readonly dialect: DialectName = 'sqlite',
-    /** SQLite: the per-request writes (reserve, complete) as one synchronous transaction each. */
+    /**
+     * SQLite: the per-request writes (reserve, complete) as synchronous transactions with group commit. Without
+     * it (PostgreSQL) they are single statements or short transactions that keep round trips few.
+     */
     private readonly transactSync?: SyncTransactionRunner,
   ) {}
 
   async reserve(task: NewTask, amountMicros: number): Promise<boolean> {
-    if (this.dialect === 'postgres' && amountMicros > 0) return this.reserveInOneStatement(task, amountMicros);
     if (this.transactSync) return this.transactSync((s) => reserveSync(s, task, amountMicros, this.nodeId));
-    return this.db.transaction().execute(async (trx) => {
-      if (amountMicros > 0) {
-        // The balance check and the deduction are one statement: no read-then-write race, never below zero.
-        const after = await trx
-          .updateTable('accounts')
-          .set({ balance_micros: sql`balance_micros - ${amountMicros}` })
-          .where('id', '=', task.accountId)
-          .where('balance_micros', '>=', amountMicros)
-          .returning(['balance_micros'])
-          .executeTakeFirst();
-        if (!after) return false;
-        await trx
-          .insertInto('ledger')
-          .values({
-            account_id: task.accountId,
-            kind: 'charge',
-            amount_micros: amountMicros,
-            balance_after_micros: Number(after.balance_micros),
-            task_id: task.id,
-            session_id: task.sessionId,
-            note: task.type,
-            created_at: task.createdAt,
-          })
-          .execute();
-      }
-      await trx
-        .insertInto('tasks')
-        .values({
-          id: task.id,
-          account_id: task.accountId,
-          type: task.type,
-          mode: task.mode,
-          sensibility: task.sensibility,
-          status: 'processing',
-          url: task.url,
-          method: task.method,
-          action: task.action,
-          session_id: task.sessionId,
-          price_micros: amountMicros,
-          refunded: 0,
-          processing_time_ms: null,
-          created_at: task.createdAt,
-          completed_at: null,
-          error_code: null,
-          error_message: null,
-          result_json: null,
-          result_expires_at: null,
-          node_id: this.nodeId,
-        })
-        .execute();
-      return true;
-    });
+    if (amountMicros > 0) return this.reserveInOneStatement(task, amountMicros);
+    // Nothing to charge: the task row alone, one statement.
+    await this.db
+      .insertInto('tasks')
+      .values({
+        id: task.id,
+        account_id: task.accountId,
+        type: task.type,
+        mode: task.mode,
+        sensibility: task.sensibility,
+        status: 'processing',
+        url: task.url,
+        method: task.method,
+        action: task.action,
+        session_id: task.sessionId,
+        price_micros: 0,
+        refunded: 0,
+        created_at: task.createdAt,
+        node_id: this.nodeId,
+      })
+      .execute();
+    return true;
   }
 
   /**
@@ -246,11 +219,10 @@ export class BillingQueries implements BillingStore {
         result_json = ${toJson(c.result)}::text, result_expires_at = ${c.resultExpiresAt}::bigint
       where id = ${c.taskId} and account_id = ${accountId} and status = 'processing'
       returning ${sql.raw(TASK_RETURNING)}`;
-    const completedTask = (row: TaskRowWithoutResult) => ({ ...toTask({ ...row, result_json: null }), result: c.result });
     const commit = c.session;
     if (!commit) {
       const row = (await sql<TaskRowWithoutResult>`${taskUpdate}`.execute(this.db)).rows[0];
-      return row ? { kind: 'completed', task: completedTask(row) } : { kind: 'already_ended' };
+      return row ? { kind: 'completed', task: completedTask(row, c) } : { kind: 'already_ended' };
     }
     return this.db.transaction().execute(async (trx): Promise<CompleteOutcome> => {
       const { rows } = await sql<{ task: TaskRowWithoutResult | null; session: Selectable<SessionsTable> | null }>`
@@ -271,7 +243,7 @@ export class BillingQueries implements BillingStore {
         await trx.updateTable('sessions').set({ state_json: toJson(state) }).where('id', '=', commit.id).where('account_id', '=', accountId).execute();
         session = { ...session, state };
       }
-      return { kind: 'completed', task: completedTask(taskRow), session };
+      return { kind: 'completed', task: completedTask(taskRow, c), session };
     });
   }
 
