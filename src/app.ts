@@ -16,10 +16,9 @@ import { SessionRequestService } from './domain/requests/session-request.service
 import { HistoryService } from './domain/tasks/history.service.js';
 import { RequestService } from './domain/tasks/request.service.js';
 import { TaskRunner } from './domain/tasks/task-runner.js';
-import type { SessionEngine } from './engines/engine.js';
-import { AdaptiveEngine } from './engines/adaptive/adaptive.engine.js';
-import { BrowserPool } from './engines/adaptive/browser-pool.js';
+import { isBrowserEngine, type SessionEngine } from './engines/engine.js';
 import { findChromium } from './engines/adaptive/chromium.js';
+import { BrowserWorkerEngine } from './engines/adaptive/worker/browser-worker.engine.js';
 import { PassiveEngine } from './engines/passive/passive.engine.js';
 import { EngineRegistry } from './engines/registry.js';
 import { Metrics } from './http/metrics.js';
@@ -76,16 +75,20 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
   try {
     const policy = createTargetPolicy(config.allowPrivateTargets);
     const onEngineLog = (event: string, data: Record<string, unknown>) => logger.info({ engine: 'adaptive', event, ...data }, 'browser pool');
-    const pool = new BrowserPool({
-      executablePath: findChromium(config.chromiumPath),
-      maxContexts: config.maxBrowserContexts,
-      retireAfterContexts: config.browserRetireAfter,
-      maxWaitMs: config.browserQueueWaitMs,
-      killTimeoutMs: 5000,
+    const adaptive = new BrowserWorkerEngine({
+      worker: {
+        executablePath: findChromium(config.chromiumPath),
+        maxContexts: config.maxBrowserContexts,
+        retireAfterContexts: config.browserRetireAfter,
+        maxWaitMs: config.browserQueueWaitMs,
+        killTimeoutMs: 5000,
+        allowPrivateTargets: config.allowPrivateTargets,
+        maxResponseBytes: config.maxResponseBytes,
+      },
       onLog: onEngineLog,
     });
-    const adaptive = new AdaptiveEngine({ pool, policy, maxResponseBytes: config.maxResponseBytes, onLog: onEngineLog });
-    const engines = new EngineRegistry(overrides.engines ?? [new PassiveEngine({ policy, maxResponseBytes: config.maxResponseBytes }), adaptive]);
+    const engineList = overrides.engines ?? [new PassiveEngine({ policy, maxResponseBytes: config.maxResponseBytes }), adaptive];
+    const engines = new EngineRegistry(engineList);
     const inFlight = new InFlightWork();
     const releaser = new SessionReleaser(engines, inFlight, logger);
     const metricsRef: { current?: Metrics } = {};
@@ -105,9 +108,12 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
     const sessionRequests = new SessionRequestService(sessions, engines, billing, policy, inFlight, queues);
     const browserActions = new BrowserActionService(sessions, engines, billing, inFlight, queues);
     // A context that died under its session (browser crash) ends the session honestly.
-    adaptive.onSessionLost = (sessionId, accountId) => {
-      void sessions.endLost(accountId, sessionId).catch((err: unknown) => logger.warn({ err, sessionId }, 'ending a crashed session failed'));
-    };
+    for (const engine of engineList) {
+      if (!isBrowserEngine(engine)) continue;
+      engine.onSessionLost = (sessionId, accountId) => {
+        void sessions.endLost(accountId, sessionId).catch((err: unknown) => logger.warn({ err, sessionId }, 'ending a crashed session failed'));
+      };
+    }
     const runner = new TaskRunner({ concurrency: config.taskConcurrency, maxQueue: config.maxQueue });
     const requests = new RequestService(engines, billing, store.tasks, runner, policy, clock);
     const sweeper = new SessionSweeper(store, releaser, clock, logger, {
@@ -157,7 +163,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
       now: () => clock.now(),
       readiness: {
         database: () => store.ping(),
-        browserPool: () => pool.status(),
+        browserPool: () => adaptive.poolStatus(),
         isDraining: () => draining,
       },
     });

@@ -3,16 +3,18 @@ import { execFileSync } from 'node:child_process';
 export interface ProcessInfo {
   pid: number;
   ppid: number;
+  /** `ps` state: `Z` is a zombie (exited, not yet reaped: no memory, nothing running). */
+  state: string;
   args: string;
 }
 
 /** Every process descended from `rootPid` (this test worker by default), from one `ps` snapshot. */
 export function descendants(rootPid: number = process.pid): ProcessInfo[] {
-  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' });
+  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' });
   const all: ProcessInfo[] = [];
   for (const line of out.split('\n')) {
-    const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
-    if (m) all.push({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3]! });
+    const m = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line);
+    if (m) all.push({ pid: Number(m[1]), ppid: Number(m[2]), state: m[3]!, args: m[4]! });
   }
   const found: ProcessInfo[] = [];
   const frontier = [rootPid];
@@ -28,9 +30,13 @@ export function descendants(rootPid: number = process.pid): ProcessInfo[] {
   return found;
 }
 
-/** Chromium processes (browsers, zygotes, renderers, …) descended from this test worker. */
+/**
+ * Chromium processes (browsers, zygotes, renderers, …) descended from this test worker and still running. A
+ * killed browser whose launcher thread is gone stays a zombie until this process exits: it runs nothing and
+ * holds no memory, so it does not count.
+ */
 export function chromiumDescendants(): ProcessInfo[] {
-  return descendants().filter((p) => /chromium/i.test(p.args));
+  return descendants().filter((p) => /chromium/i.test(p.args) && !p.state.startsWith('Z'));
 }
 
 /** The main browser processes among them: Chromium's helpers all carry a `--type=` flag. */

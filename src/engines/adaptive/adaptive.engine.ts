@@ -1,4 +1,4 @@
-import type { BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import type { BrowserContext, BrowserContextOptions, Cookie as BrowserCookie, Page } from 'playwright-core';
 import type { EndedReason, Profile, ProxySpec, Sensibility } from '../../contract/types.js';
 import type { TargetPolicy } from '../../security/target-policy.js';
 import {
@@ -31,6 +31,18 @@ export interface AdaptiveEngineOptions {
   policy: TargetPolicy;
   maxResponseBytes: number;
   onLog?(event: string, data: Record<string, unknown>): void;
+  /** Told when a session's page commits a new main-document URL, by a call or by the page itself. */
+  onPageUrl?(sessionId: string, url: string): void;
+}
+
+/** A request's result with the context's cookies as read after it (what `updateState` folds into the jar). */
+export interface AdaptiveResult extends EngineResult {
+  browserCookies: BrowserCookie[];
+}
+
+/** An action run's result with the context's cookies as read after it. */
+export interface AdaptiveActionResult extends ActionRunResult {
+  browserCookies: BrowserCookie[];
 }
 
 interface Handle {
@@ -179,6 +191,12 @@ export class AdaptiveEngine implements BrowserEngine {
   private register(session: EngineSession, context: BrowserContext, page: Page, driver: Driver, release: () => Promise<void>): Handle {
     const handle: Handle = { sessionId: session.id, accountId: session.accountId, context, page, driver, release, closing: false };
     this.handles.set(session.id, handle);
+    const onPageUrl = this.options.onPageUrl;
+    if (onPageUrl) {
+      page.on('framenavigated', (frame) => {
+        if (frame === page.mainFrame()) onPageUrl(session.id, frame.url());
+      });
+    }
     context.on('close', () => {
       if (handle.closing || this.handles.get(session.id) !== handle) return;
       // Not closed by us: the browser died under the session.
@@ -198,7 +216,7 @@ export class AdaptiveEngine implements BrowserEngine {
     throw new TargetError('aborted', 'The browser of this session is gone.', 'crashed');
   }
 
-  async execute(session: EngineSession, request: EngineRequest, options: ExecuteOptions = {}): Promise<EngineResult> {
+  async execute(session: EngineSession, request: EngineRequest, options: ExecuteOptions = {}): Promise<AdaptiveResult> {
     try {
       return await this.executeOnPage(session, request, options);
     } catch (err) {
@@ -210,7 +228,7 @@ export class AdaptiveEngine implements BrowserEngine {
     }
   }
 
-  private async executeOnPage(session: EngineSession, request: EngineRequest, options: ExecuteOptions): Promise<EngineResult> {
+  private async executeOnPage(session: EngineSession, request: EngineRequest, options: ExecuteOptions): Promise<AdaptiveResult> {
     const handle = await this.liveHandle(session);
     const { context, page } = handle;
     if (request.cookies?.length) await context.addCookies(inputToBrowserCookies(request.cookies, request.url));
@@ -234,11 +252,12 @@ export class AdaptiveEngine implements BrowserEngine {
       url: res.url,
       redirects: res.redirects,
       cookies,
+      browserCookies: after,
       updateState: (stored) => browserCookiesToJar(after, stored),
     };
   }
 
-  async runActions(session: EngineSession, steps: ActionStep[], options: ActionRunOptions): Promise<ActionRunResult> {
+  async runActions(session: EngineSession, steps: ActionStep[], options: ActionRunOptions): Promise<AdaptiveActionResult> {
     const handle = await this.liveHandle(session);
     const ctx: ActionContext = {
       page: handle.page,
@@ -278,6 +297,7 @@ export class AdaptiveEngine implements BrowserEngine {
       failure,
       url: handle.page.url(),
       title: await handle.page.title().catch(() => ''),
+      browserCookies: cookies,
       updateState: (stored) => browserCookiesToJar(cookies, stored),
     };
   }
