@@ -28,8 +28,27 @@ export function randomAlnum(length: number): string {
   return out;
 }
 
+/** Digits in ASCII order, so fixed-width numbers written with them sort as text in numeric order. */
+const SORTABLE = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** `ms` in 8 base-62 digits (enough until the year 8900), zero-padded: in byte order (SQLite's), text sorts in time order. */
+export function sortableTime(ms: number): string {
+  let out = '';
+  let rest = Math.floor(ms);
+  for (let i = 0; i < 8; i++) {
+    out = SORTABLE[rest % 62]! + out;
+    rest = Math.floor(rest / 62);
+  }
+  return out;
+}
+
 export const newSessionId = (): string => `session_${randomAlnum(20)}`;
-export const newTaskId = (): string => `task_${randomAlnum(20)}`;
+/**
+ * A task ID starts with its creation time, then 12 random characters (71 bits): new tasks land at the end of the
+ * tasks primary-key index instead of on a random page of it, so the requests of one group commit share the
+ * index pages they write.
+ */
+export const newTaskId = (): string => `task_${sortableTime(Date.now())}${randomAlnum(12)}`;
 export const newAccountId = (): string => `acc_${randomAlnum(16)}`;
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { API_KEY_PREFIX_LENGTH, generateApiKey, hashApiKey, hashesEqual, secretsEqual } from '../../src/security/api-key.js';
-import { newAccountId, newSessionId, newTaskId, randomAlnum } from '../../src/security/ids.js';
+import { newAccountId, newSessionId, newTaskId, randomAlnum, sortableTime } from '../../src/security/ids.js';
 
 const KEY = /^bbre_[A-Za-z0-9]{36}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -86,6 +86,27 @@ describe('ids', () => {
     const ids = Array.from({ length: 100 }, make);
     for (const id of ids) expect(id).toMatch(pattern);
     expect(new Set(ids).size).toBe(100);
+  });
+
+  it('task ids sort as text in creation order (a millisecond apart) and differ within one millisecond', async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      made.push(newTaskId(), newTaskId());
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    for (const id of made) expect(id).toHaveLength('task_'.length + 20);
+    const firstOfEach = made.filter((_, i) => i % 2 === 0);
+    expect([...firstOfEach].sort()).toEqual(firstOfEach);
+    expect(new Set(made).size).toBe(made.length);
+    // The time part is fixed-width: 8 characters after the prefix, then 12 random ones.
+    expect(new Set(made.map((id) => id.slice(5, 13))).size).toBeGreaterThan(1);
+  });
+
+  it('the time part sorts as text in numeric order, across every digit class and carry', () => {
+    const times = [0, 9, 10, 35, 36, 61, 62, 3843, 3844, Date.UTC(2026, 0, 1), Date.UTC(2026, 0, 1) + 1, Date.UTC(2100, 0, 1), 62 ** 8 - 1];
+    const texts = times.map(sortableTime);
+    for (const t of texts) expect(t).toMatch(/^[0-9A-Za-z]{8}$/);
+    expect([...texts].sort()).toEqual(texts);
   });
 
   it('randomAlnum returns exactly the asked length of alphanumerics', () => {
