@@ -32,16 +32,9 @@ type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };
  * connection, so no Kysely query or transaction interleaves with it on the shared handle.
  */
 export function sqliteSyncTransactions(db: Kysely<any>, sqlite: SqliteDatabase.Database): SyncTransactionRunner {
-  // Compiled once per SQL text: better-sqlite3 compiles anew on every prepare(), which cost more than running.
-  const prepared = new Map<string, SqliteDatabase.Statement>();
-  const statement = (sql: string) => {
-    let stmt = prepared.get(sql);
-    if (stmt === undefined) prepared.set(sql, (stmt = sqlite.prepare(sql)));
-    return stmt;
-  };
   const statements: SyncStatements = {
-    get: <Row>(sql: string, ...parameters: unknown[]) => statement(sql).get(...parameters) as Row | undefined,
-    run: (sql: string, ...parameters: unknown[]) => void statement(sql).run(...parameters),
+    get: <Row>(sql: string, ...parameters: unknown[]) => sqlite.prepare(sql).get(...parameters) as Row | undefined,
+    run: (sql: string, ...parameters: unknown[]) => void sqlite.prepare(sql).run(...parameters),
   };
   // Called inside `batch`, a better-sqlite3 transaction function becomes a savepoint.
   const unit = sqlite.transaction((work: (s: SyncStatements) => unknown) => work(statements));
