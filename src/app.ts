@@ -33,6 +33,9 @@ export { toAdminAccountView, toKeyView, toLedgerView } from './domain/accounts/a
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
+/** The server's SQLite WAL is checkpointed from a worker thread this often (never inside a request's commit). */
+const SQLITE_CHECKPOINT_INTERVAL_MS = 200;
+
 /** A task of this node processing longer than this, and no longer worked on here, is abandoned. */
 const ABANDONED_TASK_MIN_AGE_MS = 5_000;
 
@@ -69,7 +72,11 @@ export function createLogger(config: Readonly<Config>, stream?: DestinationStrea
 export async function buildApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<BbreApp> {
   const clock = overrides.clock ?? systemClock;
   const logger = createLogger(config, overrides.logStream);
-  const store = await openStore(config.databaseUrl, { nodeId: config.nodeId });
+  const store = await openStore(config.databaseUrl, {
+    nodeId: config.nodeId,
+    backgroundCheckpointMs: SQLITE_CHECKPOINT_INTERVAL_MS,
+    onLog: (event, data) => logger.warn({ storage: 'sqlite', event, ...data }, 'sqlite checkpointer'),
+  });
   let draining = false;
   let closing: Promise<void> | undefined;
   try {

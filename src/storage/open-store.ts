@@ -53,7 +53,7 @@ class KyselyStore implements Store {
     readonly db: Kysely<Database>,
     readonly dialect: DialectName,
     reader: RowReader,
-    private readonly beforeClose: () => void = () => {},
+    private readonly beforeClose: () => Promise<void> = async () => {},
     nodeId: string | null = null,
     transactSync?: SyncTransactionRunner,
   ) {
@@ -70,7 +70,7 @@ class KyselyStore implements Store {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.beforeClose();
+      await this.beforeClose();
       await this.db.destroy();
     })();
     return this.closing;
@@ -81,17 +81,25 @@ class KyselyStore implements Store {
  * Opens the database named by `url`, applies pending migrations and returns the store. `nodeId` names the server
  * the store belongs to: the sessions and tasks it creates are that node's, and start-up recovery touches only those.
  */
-export async function openStore(url: string, options: { poolSize?: number; nodeId?: string } = {}): Promise<Store & { db: Kysely<Database> }> {
+export interface OpenStoreOptions {
+  poolSize?: number;
+  nodeId?: string;
+  /** SQLite: checkpoint the WAL from a worker thread at this interval (a long-running server; not the CLI). */
+  backgroundCheckpointMs?: number;
+  onLog?(event: string, data: Record<string, unknown>): void;
+}
+
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store & { db: Kysely<Database> }> {
   const dialect = dialectOf(url);
-  const sqlite = dialect === 'sqlite' ? openSqlite(url) : undefined;
+  const sqlite = dialect === 'sqlite' ? openSqlite(url, { backgroundCheckpointMs: options.backgroundCheckpointMs, onLog: options.onLog }) : undefined;
   const postgres = sqlite ? undefined : await openPostgres(url, options.poolSize);
   const db = sqlite ? sqlite.db : postgres!.db;
   try {
     await migrate(db, dialect);
   } catch (err) {
-    sqlite?.closeReader();
+    await sqlite?.closeHelpers();
     await db.destroy();
     throw err;
   }
-  return new KyselyStore(db, dialect, sqlite?.reader ?? postgres?.reader ?? kyselyReader(db), () => sqlite?.closeReader(), options.nodeId ?? null, sqlite?.transactSync);
+  return new KyselyStore(db, dialect, sqlite?.reader ?? postgres?.reader ?? kyselyReader(db), async () => sqlite?.closeHelpers(), options.nodeId ?? null, sqlite?.transactSync);
 }

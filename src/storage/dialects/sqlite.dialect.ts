@@ -5,6 +5,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { RowReader } from '../queries/hot-query.js';
 import { sqliteSyncTransactions, type SyncTransactionRunner } from '../queries/sync-transaction.js';
 import type { Database } from '../schema.js';
+import { startBackgroundCheckpoints, type Checkpointer } from './sqlite-checkpointer.js';
 
 export interface SqliteHandles {
   db: Kysely<Database>;
@@ -12,11 +13,18 @@ export interface SqliteHandles {
   reader: RowReader | null;
   /** Whole write transactions run synchronously on the writer connection (see sync-transaction.ts). */
   transactSync: SyncTransactionRunner;
-  closeReader(): void;
+  /** Closes the reader and stops the checkpointer (before the writer closes). */
+  closeHelpers(): Promise<void>;
+}
+
+export interface SqliteOptions {
+  /** Checkpoint the WAL from a worker thread at this interval instead of inside commits (sqlite-checkpointer.ts). */
+  backgroundCheckpointMs?: number;
+  onLog?(event: string, data: Record<string, unknown>): void;
 }
 
 /** `sqlite:<path>` (relative to the working directory) or `sqlite::memory:`. */
-export function openSqlite(url: string): SqliteHandles {
+export function openSqlite(url: string, options: SqliteOptions = {}): SqliteHandles {
   const path = url.slice('sqlite:'.length) || './data/bbre.sqlite';
   const file = path === ':memory:' ? path : resolve(path);
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -29,7 +37,9 @@ export function openSqlite(url: string): SqliteHandles {
   cachePreparedStatements(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   const transactSync = sqliteSyncTransactions(db, sqlite);
-  if (file === ':memory:') return { db, reader: null, transactSync, closeReader: () => {} };
+  if (file === ':memory:') return { db, reader: null, transactSync, closeHelpers: async () => {} };
+  let checkpointer: Checkpointer | undefined;
+  if (options.backgroundCheckpointMs !== undefined) checkpointer = startBackgroundCheckpoints(file, sqlite, { intervalMs: options.backgroundCheckpointMs, onLog: options.onLog });
   let readonly: SqliteDatabase.Database | undefined;
   const readers = new Map<string, (parameters: readonly unknown[]) => unknown>();
   const reader: RowReader = (sql, parameters) => {
@@ -47,7 +57,15 @@ export function openSqlite(url: string): SqliteHandles {
       return Promise.reject(err);
     }
   };
-  return { db, reader, transactSync, closeReader: () => readonly?.close() };
+  return {
+    db,
+    reader,
+    transactSync,
+    closeHelpers: async () => {
+      readonly?.close();
+      await checkpointer?.stop();
+    },
+  };
 }
 
 /**
