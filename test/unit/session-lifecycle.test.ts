@@ -224,6 +224,20 @@ describe('sessionEnvelopeJson', () => {
     expect(JSON.parse(text).session).toMatchObject({ closedAt: CREATED + 5, endedReason: 'closed', profile: { userAgent: 'Mozilla/5.0 "quoted" é' } });
   });
 
+  it('writes the same text as JSON.stringify of the envelope, key order included, in every state', () => {
+    const views = [
+      toSessionView(session()),
+      toSessionView(session({ status: 'closed', endedAt: CREATED + 5, endedReason: 'crashed' })),
+      toSessionView(reconciled(session(), EXPIRES + 10)),
+      { ...toSessionView(session()), id: 'session_"odd"\\', totalCharged: 0.000123, requestCount: 1e21 },
+    ];
+    for (const view of views) {
+      const { profile, ...rest } = view;
+      const reference = JSON.stringify({ success: true, service: 'MyDisct Solver BBRE', session: { ...rest, profile: JSON.parse(profile.text) } });
+      expect(sessionEnvelopeJson(view)).toBe(reference);
+    }
+  });
+
   it('serializes a profile that was built in memory', () => {
     const view = toSessionView(session());
     expect(JSON.parse(sessionEnvelopeJson(view)).session.profile).toEqual({ userAgent: 'Mozilla/5.0', platform: 'Win32' });
