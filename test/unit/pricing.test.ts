@@ -127,6 +127,13 @@ describe('money', () => {
     expect(microsToUsd(micros)).toBe(usd);
   });
 
+  it('gives exactly the 6-decimal amount for every whole number of micros (all below 2 million, a spread above)', () => {
+    const sixDecimals = (m: number) => Number((m / MICROS_PER_USD).toFixed(6));
+    for (let m = -2_000_000; m <= 2_000_000; m++) if (microsToUsd(m) !== sixDecimals(m)) expect(microsToUsd(m)).toBe(sixDecimals(m));
+    for (let m = 2_000_000, step = 7919; m < 1e15; m += step, step = Math.ceil(step * 1.37)) expect(microsToUsd(m)).toBe(sixDecimals(m));
+    expect(microsToUsd(1.5)).toBe(0.000002);
+  });
+
   it('sums in micros without float drift', () => {
     expect(microsToUsd(usdToMicros(0.1) + usdToMicros(0.2))).toBe(0.3);
     expect(microsToUsd(usdToMicros(0.001) * 3)).toBe(0.003);
