@@ -128,7 +128,8 @@ function completeSync(s: SyncStatements, accountId: string, c: TaskCompletion): 
   let session = toSession(counted);
   if (c.session.updateState) {
     const state = c.session.updateState(session.state);
-    s.run('update sessions set state_json = ? where id = ? and account_id = ?', toJson(state), c.session.id, accountId);
+    const text = toJson(state);
+    if (text !== counted.state_json) s.run('update sessions set state_json = ? where id = ? and account_id = ?', text, c.session.id, accountId);
     session = { ...session, state };
   }
   return { kind: 'completed', task, session };
@@ -240,7 +241,11 @@ export class BillingQueries implements BillingStore {
       let session = toSession(sessionRow);
       if (commit.updateState) {
         const state = commit.updateState(session.state);
-        await trx.updateTable('sessions').set({ state_json: toJson(state) }).where('id', '=', commit.id).where('account_id', '=', accountId).execute();
+        const text = toJson(state);
+        // Unchanged (no cookie set, the same page again): no write, and one round trip less under the row lock.
+        if (text !== sessionRow.state_json) {
+          await trx.updateTable('sessions').set({ state_json: text }).where('id', '=', commit.id).where('account_id', '=', accountId).execute();
+        }
         session = { ...session, state };
       }
       return { kind: 'completed', task: completedTask(taskRow, c), session };
