@@ -150,7 +150,8 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
     if (orphaned > 0) logger.warn({ orphaned }, 'ended adaptive sessions orphaned by a restart');
     // This node is alive from now on (every sweep beats again); other nodes recover its work if it stops.
     await store.nodes.heartbeat(clock.now());
-    if (config.browserPrewarm) void adaptive.warm();
+    // Only an engine the registry holds is closed at shutdown: an app given its own engines pre-warms nothing.
+    if (config.browserPrewarm && engineList.includes(adaptive)) void adaptive.warm();
 
     const http = await buildHttpServer({
       logger,

@@ -1,13 +1,13 @@
 import type { Cookie as BrowserCookie } from 'playwright-core';
 import { Cookie, CookieJar } from 'tough-cookie';
 import type { CookieInput } from '../engine.js';
-import type { JarState } from '../http/cookie-jar.js';
+import { loadJar, type JarState } from '../http/cookie-jar.js';
 
 /** The session's stored jar (shared format with passive mode) as browser cookies. */
 export function jarToBrowserCookies(state: unknown): BrowserCookie[] {
   const serialized = (state as JarState | null | undefined)?.cookies;
   if (!serialized) return [];
-  const jar = CookieJar.deserializeSync(serialized);
+  const jar = loadJar(serialized);
   const out: BrowserCookie[] = [];
   for (const c of jar.serializeSync()?.cookies ?? []) {
     const cookie = Cookie.fromJSON(c);

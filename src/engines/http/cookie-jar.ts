@@ -9,6 +9,50 @@ export interface JarState {
   cookies?: SerializedCookieJar;
 }
 
+/** Chromium's limits: at most 180 cookies per domain and 3,000 in all; beyond them the least recently used go. */
+export const MAX_COOKIES_PER_DOMAIN = 180;
+export const MAX_COOKIES = 3000;
+
+/**
+ * A stored jar, rebuilt cookie by cookie: tough-cookie's own import recurses once per cookie and overflows the
+ * stack on a jar of a few thousand.
+ */
+export function loadJar(serialized: SerializedCookieJar | undefined): CookieJar {
+  if (!serialized) return new CookieJar(undefined, { looseMode: true });
+  const jar = CookieJar.deserializeSync({ ...serialized, cookies: [] });
+  for (const json of serialized.cookies ?? []) {
+    const cookie = Cookie.fromJSON(json);
+    // The memory store answers synchronously.
+    if (cookie) void jar.store.putCookie(cookie, () => undefined);
+  }
+  return jar;
+}
+
+const lastUsed = (c: Cookie) => (c.lastAccessed instanceof Date ? c.lastAccessed.getTime() : c.creation instanceof Date ? c.creation.getTime() : 0);
+
+/** Drops the least recently used cookies beyond Chromium's limits, per domain first, then in all. */
+export function enforceCookieLimits(jar: CookieJar): void {
+  let all: Cookie[] = [];
+  void jar.store.getAllCookies((_err, cookies) => {
+    all = cookies ?? [];
+  });
+  if (all.length <= MAX_COOKIES_PER_DOMAIN) return;
+  const byDomain = new Map<string, Cookie[]>();
+  for (const c of all) {
+    const list = byDomain.get(c.domain ?? '');
+    if (list) list.push(c);
+    else byDomain.set(c.domain ?? '', [c]);
+  }
+  const evicted = new Set<Cookie>();
+  for (const list of byDomain.values()) {
+    if (list.length <= MAX_COOKIES_PER_DOMAIN) continue;
+    for (const c of list.sort((a, b) => lastUsed(a) - lastUsed(b)).slice(0, list.length - MAX_COOKIES_PER_DOMAIN)) evicted.add(c);
+  }
+  const kept = all.filter((c) => !evicted.has(c));
+  if (kept.length > MAX_COOKIES) for (const c of kept.sort((a, b) => lastUsed(a) - lastUsed(b)).slice(0, kept.length - MAX_COOKIES)) evicted.add(c);
+  for (const c of evicted) void jar.store.removeCookie(c.domain ?? '', c.path ?? '/', c.key, () => undefined);
+}
+
 function toCookie(input: CookieInput, url: URL): Cookie {
   return new Cookie({
     key: input.name,
@@ -36,7 +80,7 @@ export class SessionCookieJar {
 
   static fromState(state: unknown): SessionCookieJar {
     const serialized = (state as JarState | null | undefined)?.cookies;
-    return new SessionCookieJar(serialized ? CookieJar.deserializeSync(serialized) : new CookieJar(undefined, { looseMode: true }));
+    return new SessionCookieJar(loadJar(serialized));
   }
 
   /** Request `cookies` (contract §1.5): merged before sending; a past `expires` deletes the cookie. */
@@ -46,6 +90,7 @@ export class SessionCookieJar {
       applyOp(this.jar, op);
       this.ops.push(op);
     }
+    enforceCookieLimits(this.jar);
   }
 
   /** Set-Cookie headers of one response hop. */
@@ -56,6 +101,7 @@ export class SessionCookieJar {
       if (stored) this.setByTarget[stored.key] = stored.value;
       this.ops.push(op);
     }
+    enforceCookieLimits(this.jar);
   }
 
   cookieHeader(url: URL): string {
@@ -82,8 +128,8 @@ function applyOp(jar: CookieJar, op: CookieOp): Cookie | undefined {
 
 /** Replays `ops` onto a stored jar state and returns the new state (runs inside the commit transaction). */
 export function replayCookieOps(stored: unknown, ops: readonly CookieOp[]): JarState {
-  const serialized = (stored as JarState | null | undefined)?.cookies;
-  const jar = serialized ? CookieJar.deserializeSync(serialized) : new CookieJar(undefined, { looseMode: true });
+  const jar = loadJar((stored as JarState | null | undefined)?.cookies);
   for (const op of ops) applyOp(jar, op);
+  enforceCookieLimits(jar);
   return { ...((stored as object | null) ?? {}), cookies: jar.serializeSync() };
 }
