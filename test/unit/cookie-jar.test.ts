@@ -14,7 +14,7 @@ const count = (state: { cookies?: { cookies: unknown[] } }) => state.cookies?.co
 describe('session cookie jar limits', () => {
   it('loads a stored jar of thousands of cookies (tough-cookie alone overflows the stack on it)', () => {
     const stored = storedJar(30, 150);
-    expect(() => CookieJar.deserializeSync(stored.cookies)).toThrow(/call stack/);
+    expect(() => CookieJar.deserializeSync(stored.cookies!)).toThrow(/call stack/);
     const jar = SessionCookieJar.fromState(stored);
     expect(jar.cookieHeader(new URL('http://host7.test/'))).toContain('c149=v149');
     expect(count(jar.toState() as never)).toBe(30 * 150);
