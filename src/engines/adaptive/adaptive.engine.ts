@@ -8,7 +8,6 @@ import {
   type ActionRunOptions,
   type ActionRunResult,
   type ActionStep,
-  type BrowserEngine,
   type EngineRequest,
   type EngineResult,
   type EngineSession,
@@ -17,9 +16,8 @@ import {
 } from '../engine.js';
 import { buildChromeProfile } from '../identity/chrome-profile.js';
 import { asActionError, type ActionContext, type Speed } from './actions/action.js';
-import { actionByName, parseSpeed, parseSteps } from './actions/catalog.js';
+import { actionByName } from './actions/catalog.js';
 import type { BrowserPool, Driver, PoolFlavor } from './browser-pool.js';
-import { INSTALL_HINT } from './chromium.js';
 import { browserCookiesToJar, inputToBrowserCookies, jarToBrowserCookies } from './cookie-bridge.js';
 import { pageRequest } from './page-request.js';
 import { mainWorldEvaluator } from './stealth/main-world.js';
@@ -97,9 +95,10 @@ function proxyOption(proxy: ProxySpec | null | undefined): BrowserContextOptions
  * Adaptive mode (contract §4.3): one isolated Chromium context and page per session, leased from the pool.
  * The page is the session: requests navigate it, actions drive it; cookies move between the context and the
  * session's stored jar. A context that closes without us asking (browser crash) ends its session `crashed`.
+ * It runs inside the browser worker thread (worker/browser-worker.host.ts); the API thread's side of the
+ * engine interface (profiles, step validation, availability, live sessions) is worker/browser-worker.engine.ts.
  */
-export class AdaptiveEngine implements BrowserEngine {
-  readonly mode = 'adaptive' as const;
+export class AdaptiveEngine {
   onSessionLost?: (sessionId: string, accountId: string) => void;
   private readonly handles = new Map<string, Handle>();
   private readonly opening = new Map<string, Promise<Handle>>();
@@ -108,25 +107,9 @@ export class AdaptiveEngine implements BrowserEngine {
 
   constructor(private readonly options: AdaptiveEngineOptions) {}
 
-  createProfile(sensibility: Sensibility, overrides: Profile | undefined): Profile {
-    return buildChromeProfile(sensibility, overrides);
-  }
-
   /** Launches the browser a default session (medium, generated profile) will use, ahead of the first one. */
   warm(): Promise<void> {
     return this.options.pool.warm(flavorOf('medium', buildChromeProfile('medium')));
-  }
-
-  assertAvailable(): void {
-    if (!this.options.pool.installed) throw new EngineUnavailableError(`Adaptive mode needs Chromium, which is not installed. ${INSTALL_HINT}`, false);
-  }
-
-  parseSteps(raw: Array<Record<string, unknown>>, batch: boolean): ActionStep[] {
-    return parseSteps(raw, batch);
-  }
-
-  parseSpeed(raw: unknown): string | undefined {
-    return parseSpeed(raw);
   }
 
   async open(session: EngineSession): Promise<void> {
@@ -304,10 +287,6 @@ export class AdaptiveEngine implements BrowserEngine {
 
   pageUrl(sessionId: string): string | undefined {
     return this.handles.get(sessionId)?.page.url();
-  }
-
-  liveSessionIds(): string[] {
-    return [...this.handles.keys()].filter((id) => id.startsWith('session_'));
   }
 
   async release(sessionId: string, _reason: EndedReason): Promise<void> {

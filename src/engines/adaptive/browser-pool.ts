@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, BrowserContextOptions, BrowserType } from
 import { chromium as playwrightChromium } from 'playwright-core';
 import { chromium as patchrightChromium } from 'patchright-core';
 import { EngineUnavailableError } from '../engine.js';
-import { chromiumArgs, INSTALL_HINT, type LaunchFlavor } from './chromium.js';
+import { chromiumArgs, CHROMIUM_MISSING, type LaunchFlavor } from './chromium.js';
 import { ContextLimiter } from './limiter.js';
 
 export type Driver = 'playwright' | 'patchright';
@@ -102,7 +102,7 @@ export class BrowserPool {
 
   async lease(flavor: PoolFlavor, contextOptions: BrowserContextOptions): Promise<LeasedContext> {
     if (this.closing) throw new EngineUnavailableError('The server is shutting down.', true, 5);
-    if (!this.installed) throw new EngineUnavailableError(`Adaptive mode needs Chromium, which is not installed. ${INSTALL_HINT}`, false);
+    if (!this.installed) throw new EngineUnavailableError(CHROMIUM_MISSING, false);
     const releaseSlot = await this.limiter.acquire();
     let pooled: PooledBrowser | undefined;
     try {

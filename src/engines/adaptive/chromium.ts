@@ -3,7 +3,10 @@ import { accessSync, constants } from 'node:fs';
 /** Debian's Chromium first; a configured path wins. Never downloaded. */
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/lib/chromium/chromium', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 
-export const INSTALL_HINT = 'Install Chromium (Debian/Ubuntu: `apt-get install -y chromium`) or set BBRE_CHROMIUM_PATH to a Chromium binary.';
+const INSTALL_HINT = 'Install Chromium (Debian/Ubuntu: `apt-get install -y chromium`) or set BBRE_CHROMIUM_PATH to a Chromium binary.';
+
+/** What an adaptive call answers (503 SERVICE_UNAVAILABLE) on a server without Chromium. */
+export const CHROMIUM_MISSING = `Adaptive mode needs Chromium, which is not installed. ${INSTALL_HINT}`;
 
 function isExecutable(path: string): boolean {
   try {

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable, type Transaction, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
-import type { BillingStore, CompleteOutcome, NewTask, RefundOutcome, TaskCompletion, TaskFailure, TaskRecord } from '../ports.js';
+import type { BillingStore, CompleteOutcome, NewTask, RefundOutcome, SessionRecord, TaskCompletion, TaskFailure, TaskRecord } from '../ports.js';
 import type { Database, SessionsTable, TasksTable } from '../schema.js';
 import { parseJson, toJson, toSession, toTask } from './mappers.js';
 import type { SyncStatements, SyncTransactionRunner } from './sync-transaction.js';
@@ -57,6 +57,19 @@ type TaskRowWithoutResult = Omit<Selectable<TasksTable>, 'node_id' | 'result_jso
 
 /** The completed task as returned: its row as updated, with the result just written (never read back). */
 const completedTask = (row: TaskRowWithoutResult, c: TaskCompletion): TaskRecord => ({ ...toTask({ ...row, result_json: null }), result: c.result });
+
+/**
+ * The session as the commit leaves it: its counted row with the engine's state change applied to the state that
+ * row holds (under its lock). `changedState` is the text to write, or undefined when the state came out the
+ * same (no cookie set, the same page again): no write, and on PostgreSQL one round trip less under the lock.
+ */
+function afterCommit(row: Selectable<SessionsTable>, commit: NonNullable<TaskCompletion['session']>): { session: SessionRecord; changedState?: string | null } {
+  const session = toSession(row);
+  if (!commit.updateState) return { session };
+  const state = commit.updateState(session.state);
+  const text = toJson(state);
+  return { session: { ...session, state }, ...(text !== row.state_json ? { changedState: text } : {}) };
+}
 
 /** `reserve` on SQLite, inside one synchronous transaction: the same statements as the Kysely version. */
 function reserveSync(s: SyncStatements, task: NewTask, amountMicros: number, nodeId: string | null): boolean {
@@ -125,13 +138,8 @@ function completeSync(s: SyncStatements, accountId: string, c: TaskCompletion): 
     accountId,
   );
   if (!counted) throw new SessionClosedDuringWork();
-  let session = toSession(counted);
-  if (c.session.updateState) {
-    const state = c.session.updateState(session.state);
-    const text = toJson(state);
-    if (text !== counted.state_json) s.run('update sessions set state_json = ? where id = ? and account_id = ?', text, c.session.id, accountId);
-    session = { ...session, state };
-  }
+  const { session, changedState } = afterCommit(counted, c.session);
+  if (changedState !== undefined) s.run('update sessions set state_json = ? where id = ? and account_id = ?', changedState, c.session.id, accountId);
   return { kind: 'completed', task, session };
 }
 
@@ -238,15 +246,9 @@ export class BillingQueries implements BillingStore {
       if (!taskRow) return { kind: 'already_ended' };
       // A session closed meanwhile does not count the work: roll back, the caller refunds.
       if (!sessionRow) throw new SessionClosedDuringWork();
-      let session = toSession(sessionRow);
-      if (commit.updateState) {
-        const state = commit.updateState(session.state);
-        const text = toJson(state);
-        // Unchanged (no cookie set, the same page again): no write, and one round trip less under the row lock.
-        if (text !== sessionRow.state_json) {
-          await trx.updateTable('sessions').set({ state_json: text }).where('id', '=', commit.id).where('account_id', '=', accountId).execute();
-        }
-        session = { ...session, state };
+      const { session, changedState } = afterCommit(sessionRow, commit);
+      if (changedState !== undefined) {
+        await trx.updateTable('sessions').set({ state_json: changedState }).where('id', '=', commit.id).where('account_id', '=', accountId).execute();
       }
       return { kind: 'completed', task: completedTask(taskRow, c), session };
     });

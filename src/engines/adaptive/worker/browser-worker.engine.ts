@@ -14,7 +14,7 @@ import {
 import { buildChromeProfile } from '../../identity/chrome-profile.js';
 import { parseSpeed, parseSteps } from '../actions/catalog.js';
 import type { PoolStatus } from '../browser-pool.js';
-import { INSTALL_HINT } from '../chromium.js';
+import { CHROMIUM_MISSING } from '../chromium.js';
 import { browserCookiesToJar } from '../cookie-bridge.js';
 import { killBrowserTrees } from './browser-processes.js';
 import {
@@ -77,7 +77,7 @@ export class BrowserWorkerEngine implements BrowserEngine {
   }
 
   assertAvailable(): void {
-    if (this.options.worker.executablePath === undefined) throw new EngineUnavailableError(`Adaptive mode needs Chromium, which is not installed. ${INSTALL_HINT}`, false);
+    if (this.options.worker.executablePath === undefined) throw new EngineUnavailableError(CHROMIUM_MISSING, false);
   }
 
   parseSteps(raw: Array<Record<string, unknown>>, batch: boolean): ActionStep[] {
@@ -184,7 +184,14 @@ export class BrowserWorkerEngine implements BrowserEngine {
           reject(e);
         },
       });
-      this.send(worker, { kind: 'call', id, ...call });
+      try {
+        this.send(worker, { kind: 'call', id, ...call });
+      } catch (err) {
+        // Not sendable (a value the structured clone refuses): fail this call alone, leave nothing pending.
+        this.pending.get(id)?.reject(err as Error);
+        this.pending.delete(id);
+        return;
+      }
       // Already aborted: the worker still answers, as an in-thread engine would, with its own typed error.
       if (signal?.aborted) onAbort();
     });

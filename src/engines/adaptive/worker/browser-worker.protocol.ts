@@ -91,9 +91,13 @@ export function fromWireRequest(request: WireRequest): EngineRequest {
   };
 }
 
-/** A session as plain data (its profile and state may be objects with methods or prototypes on the API side). */
+/**
+ * A session's fields, and nothing else the object may carry. Profile, proxy and state are already plain data (the
+ * parsed stored JSON), so the structured clone copies them as they are.
+ */
 export function toWireSession(session: EngineSession): EngineSession {
-  return { ...session, profile: JSON.parse(JSON.stringify(session.profile)), state: session.state === undefined ? null : JSON.parse(JSON.stringify(session.state)) };
+  const { id, accountId, mode, sensibility, profile, proxy, state } = session;
+  return { id, accountId, mode, sensibility, profile, proxy, state: state ?? null };
 }
 
 export function toWireError(err: unknown): WireError {
