@@ -36,6 +36,17 @@ describe.skipIf(!BACKENDS.includes(backend))(`adaptive session lifecycle (${back
   };
   const page = (key: string, sessionId: string, title: string) => s.call('/session/request', { sessionId, url: `${site.url}/page?title=${title}` }, key);
 
+  it('each browser keeps a standby page: with no session open a renderer still runs, and it takes no slot', async () => {
+    const { key } = await s.account(100, { maxSessions: 100 });
+    const sessionId = await open(key);
+    expect((await s.call('/session/close', { sessionId }, key)).status).toBe(200);
+    const renderers = () => chromiumDescendants().filter((p) => /\s--type=renderer\b/.test(p.args));
+    // A closed context's renderer exits; the standby page's stays (one per browser).
+    await until(() => (renderers().length === chromiumBrowsers().length ? true : undefined), 'one renderer per browser with no session open');
+    expect(chromiumBrowsers().length).toBeGreaterThan(0);
+    expect(await pool()).toMatchObject({ state: 'ready', busy: 0, available: 3 });
+  });
+
   it('expiry releases the context: on a status read, and in a sweep nobody triggers', async () => {
     const { key } = await s.account(100, { maxSessions: 100 });
     const before = (await pool()).busy;

@@ -21,6 +21,12 @@ export interface BrowserPoolOptions {
   killTimeoutMs: number;
   /** A non-default browser with no context is closed after this long. @default 60000 */
   idleCloseMs?: number;
+  /**
+   * Every browser keeps one blank standby page (in a context of its own, at the smallest window) from its launch on.
+   * Its renderer holds the code every renderer shares, so a session's context costs only its own pages, and the
+   * first session after a launch does not pay for them. @default true
+   */
+  standbyPage?: boolean;
   onLog?(event: string, data: Record<string, unknown>): void;
 }
 
@@ -49,6 +55,9 @@ export interface LeasedContext {
   /** Closes the context and returns its slot; idempotent. */
   release(): Promise<void>;
 }
+
+/** Chromium's smallest window (it widens narrower ones to 500): the standby page's surface is a fraction of a session's. */
+const STANDBY_VIEWPORT = { width: 500, height: 100 };
 
 const flavorKey = (f: PoolFlavor) => `${f.driver}|${f.stealth ? 'stealth' : 'plain'}|${f.acceptLanguage}|${f.userAgent ?? ''}`;
 
@@ -177,7 +186,18 @@ export class BrowserPool {
     });
     this.browsers.set(key, pooled);
     this.options.onLog?.('browser_launched', { flavor: key });
+    if (this.options.standbyPage !== false) void this.openStandby(pooled);
     return pooled;
+  }
+
+  /** The standby page: not a lease, never navigated, closed with its browser. A failure only costs the warm-up. */
+  private async openStandby(pooled: PooledBrowser): Promise<void> {
+    try {
+      const context = await pooled.browser.newContext({ viewport: STANDBY_VIEWPORT, serviceWorkers: 'block' });
+      await context.newPage();
+    } catch (err) {
+      if (pooled.browser.isConnected()) this.options.onLog?.('standby_failed', { flavor: pooled.key, err: (err as Error).message });
+    }
   }
 
   /**
