@@ -172,7 +172,7 @@ ${createTable(r)}
 
 ### b. Memory per idle session
 
-Sum of PSS (\`/proc/<pid>/smaps_rollup\`) of every Chromium process descended from the server process, minus the baseline (the flavor's browser running with its standby page, the one blank 500×100 page every pooled browser keeps in a context of its own; one session created and closed; nothing open), divided by the open sessions. Idle: created, page on \`about:blank\` at the profile's screen-sized viewport, never navigated. Default profiles draw their screen from 1920×1080, 2560×1440, 1536×864 and 1366×768, and a session's window (GPU surface and browser-side bitmaps) grows with it: about 21 MiB per session at a 1366×631 viewport, 25 MiB at 1920×943, so a step's figure depends on the screens drawn. Sessions are opened one after another and left open between the steps.
+Sum of PSS (\`/proc/<pid>/smaps_rollup\`) of every Chromium process descended from the server process, minus the baseline (the flavor's browser running with its standby page, the one blank 500×100 page every pooled browser keeps in a context of its own; one session created and closed; nothing open), divided by the open sessions. Idle: created, page on \`about:blank\` at the profile's screen-sized viewport, never navigated. Default profiles draw their screen from 1920×1080, 2560×1440, 1536×864 and 1366×768, and a session's window (GPU surface and browser-side bitmaps) grows with it: about 21 MiB per session at a 1366×631 viewport, 24 MiB at 1920×943 and 31 MiB at 2560×1303 (see the section "Adaptive session memory by window size"), so a step's figure depends on the screens drawn. Sessions are opened one after another and left open between the steps.
 
 ${memory}
 
