@@ -17,11 +17,12 @@ import {
 import { buildChromeProfile } from '../identity/chrome-profile.js';
 import { asActionError, type ActionContext, type Speed } from './actions/action.js';
 import { actionByName } from './actions/catalog.js';
-import type { BrowserPool, Driver, PoolFlavor } from './browser-pool.js';
+import type { BrowserPool, Driver, LeasedContext, PoolFlavor } from './browser-pool.js';
 import { browserCookiesToJar, inputToBrowserCookies, jarToBrowserCookies } from './cookie-bridge.js';
 import { pageRequest } from './page-request.js';
 import { mainWorldEvaluator } from './stealth/main-world.js';
 import { applyUaOverride, launchUserAgent, readEngineUaMetadata, uaOverrideFor, type EngineUaMetadata } from './stealth/ua-override.js';
+import { ConnectGuard } from './connect-guard.js';
 import { guardContext } from './target-guard.js';
 
 export interface AdaptiveEngineOptions {
@@ -131,17 +132,37 @@ export class AdaptiveEngine {
     if (this.closing) throw new EngineUnavailableError('The server is shutting down.', true, 5);
     const profile = session.profile;
     const flavor = flavorOf(session.sensibility, profile);
-    const lease = await this.options.pool.lease(flavor, {
-      viewport: profile.viewport ?? null,
-      screen: profile.screen,
-      timezoneId: profile.timezone,
-      proxy: proxyOption(session.proxy as ProxySpec | null),
-      serviceWorkers: 'allow',
-    });
+    // Private targets refused: the context's connections go through its own guard, unless the session brings its
+    // own proxy (then every request is checked by interception instead, target-guard.ts).
+    const guard = !this.options.policy.allowPrivate && !session.proxy ? await ConnectGuard.open(this.options.policy) : undefined;
+    let lease: LeasedContext;
+    try {
+      lease = await this.options.pool.lease(flavor, {
+        viewport: profile.viewport ?? null,
+        screen: profile.screen,
+        timezoneId: profile.timezone,
+        proxy: guard ? { server: guard.proxyServer } : proxyOption(session.proxy as ProxySpec | null),
+        serviceWorkers: 'allow',
+      });
+    } catch (err) {
+      await guard?.close();
+      throw err;
+    }
+    const leased = lease;
+    const release = guard
+      ? async () => {
+          try {
+            await leased.release();
+          } finally {
+            await guard.close();
+          }
+        }
+      : leased.release;
     // Built in steps: if a later step fails, the earlier ones are undone (the lease closes the context).
     try {
       const { context } = lease;
-      await guardContext(context, this.options.policy);
+      if (guard) guard.attach(context);
+      else await guardContext(context, this.options.policy);
       const cookies = jarToBrowserCookies(session.state);
       if (cookies.length > 0) await context.addCookies(cookies);
       if (flavor.stealth) {
@@ -150,11 +171,11 @@ export class AdaptiveEngine {
         context.on('page', (p) => void applyUaOverride(context, p, override).catch(() => undefined));
         const page = await context.newPage();
         await applyUaOverride(context, page, override);
-        return this.register(session, context, page, flavor.driver, lease.release);
+        return this.register(session, context, page, flavor.driver, release);
       }
-      return this.register(session, context, await context.newPage(), flavor.driver, lease.release);
+      return this.register(session, context, await context.newPage(), flavor.driver, release);
     } catch (err) {
-      await lease.release();
+      await release();
       if (err instanceof EngineUnavailableError) throw err;
       throw new EngineUnavailableError(`The browser context could not be prepared: ${(err as Error).message}`, true, 2);
     }

@@ -1,6 +1,7 @@
 import type { BrowserContext, CDPSession, Page, Request as PwRequest, Response as PwResponse } from 'playwright-core';
 import { TargetError, type EngineRequest, type RedirectHop } from '../engine.js';
 import { encodeRequestBody } from '../http/exchange.js';
+import { explainNetworkError } from './connect-guard.js';
 
 export interface PageResponse {
   statusCode: number;
@@ -207,7 +208,8 @@ function navigationError(err: unknown, timeoutSecs: number): TargetError {
  * network stack by rewriting the navigation request, as a form submission would.
  */
 export async function pageRequest(context: BrowserContext, page: Page, request: EngineRequest, signal?: AbortSignal): Promise<PageResponse> {
-  const deadline = Date.now() + request.timeoutMs;
+  const started = Date.now();
+  const deadline = started + request.timeoutMs;
   const timeoutSecs = request.timeoutMs / 1000;
   const encoded = encodeRequestBody(request.body, request.headers);
   const extraHeaders: Record<string, string> = { ...request.headers };
@@ -268,7 +270,7 @@ export async function pageRequest(context: BrowserContext, page: Page, request: 
         };
       }
       await errorPageCommitted(page, err);
-      throw navigationError(err, timeoutSecs);
+      throw explainNetworkError(context, (err as Error).message ?? '', started) ?? navigationError(err, timeoutSecs);
     }
     if (!response) throw new TargetError('unreachable', 'The navigation produced no response.', 'connect');
     if (request.followRedirects && (await settle(page, deadline)).navigating) {

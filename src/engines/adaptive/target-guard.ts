@@ -3,9 +3,11 @@ import type { BrowserContext } from 'playwright-core';
 import { literalIp, type TargetPolicy } from '../../security/target-policy.js';
 
 /**
- * Contract §1.5: the target policy applies to browser navigations and subresources too. Every request of the
- * context is checked (literal and local hosts, then the resolved addresses) and refused with a blocked-by-client
- * error when not allowed. Installed only when private targets are refused.
+ * Contract §1.5 for a context behind the session's own proxy, where connect-guard.ts cannot stand (the proxy
+ * resolves and connects, not us): every request the context makes is checked by interception (literal and local
+ * hosts, then the resolved addresses) and refused with a blocked-by-client error when not allowed. Installed only
+ * when private targets are refused. Two costs of interception: the browser's HTTP cache is off (every request
+ * carries `pragma: no-cache`), and redirect hops are followed by the network stack without asking the route.
  */
 export async function guardContext(context: BrowserContext, policy: TargetPolicy): Promise<void> {
   if (policy.allowPrivate) return;

@@ -1,4 +1,5 @@
 import { TargetError } from '../../engine.js';
+import { explainNetworkError } from '../connect-guard.js';
 import { ActionInputError, asActionError, oneOf, str, type ActionContext, type ActionDefinition, type Params } from './action.js';
 
 const WAIT_UNTIL = ['load', 'domcontentloaded', 'networkidle'] as const;
@@ -16,10 +17,13 @@ function parseUrl(params: Params): string {
 }
 
 async function navigation<T>(ctx: ActionContext, run: () => Promise<T>): Promise<T> {
+  const started = Date.now();
   try {
     return await run();
   } catch (err) {
     const message = (err as Error).message ?? '';
+    const atGuard = explainNetworkError(ctx.page.context(), message, started);
+    if (atGuard) throw atGuard;
     if (/ERR_BLOCKED_BY_CLIENT/.test(message)) throw new TargetError('not_allowed', 'target not allowed', 'policy', { cause: err });
     if (/ERR_NAME_NOT_RESOLVED|ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_ADDRESS_UNREACHABLE|ERR_CERT|ERR_SSL|ERR_PROXY|ERR_TUNNEL|ERR_EMPTY_RESPONSE/.test(message)) {
       throw new TargetError('unreachable', 'The target could not be reached.', /ERR_NAME/.test(message) ? 'dns' : /CERT|SSL/.test(message) ? 'tls' : 'connect', { cause: err });
