@@ -8,9 +8,13 @@ export type ConnectFailureReason = 'policy' | 'dns' | 'connect';
 
 export interface ConnectFailure {
   reason: ConnectFailureReason;
+  /** What the policy said (`address 10.0.0.1 is not public`), or what failed. */
+  detail: string;
   host: string;
   at: number;
 }
+
+type Refusal = Pick<ConnectFailure, 'reason' | 'detail'>;
 
 /** A browser that never finishes its SOCKS greeting is cut off after this. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -115,10 +119,10 @@ export class ConnectGuard {
     socket.on('error', () => socket.destroy());
   }
 
-  private fail(client: Socket, reason: ConnectFailureReason, host: string): void {
-    this.failures.push({ reason, host, at: Date.now() });
+  private fail(client: Socket, refusal: Refusal, host: string): void {
+    this.failures.push({ ...refusal, host, at: Date.now() });
     if (this.failures.length > FAILURES_KEPT) this.failures.shift();
-    client.end(reply(FAILURE_REPLY[reason]));
+    client.end(reply(FAILURE_REPLY[refusal.reason]));
   }
 
   private handle(client: Socket): void {
@@ -166,26 +170,30 @@ export class ConnectGuard {
   }
 
   /** The addresses `host` may be reached at, or why not. */
-  private async addressesOf(host: string, port: number): Promise<string[] | ConnectFailureReason> {
+  private async addressesOf(host: string, port: number): Promise<string[] | Refusal> {
     let url: URL;
     try {
       url = new URL(`http://${isIP(host) === 6 ? `[${host}]` : host}:${port}/`);
     } catch {
-      return 'dns';
+      return { reason: 'dns', detail: `host ${host} is not a valid host name` };
     }
-    if (!this.policy.checkUrl(url).allowed) return 'policy';
+    const byName = this.policy.checkUrl(url);
+    if (!byName.allowed) return { reason: 'policy', detail: byName.reason };
     const literal = literalIp(url);
     if (literal) return [literal];
     const found = await dns.lookup(url.hostname, { all: true }).catch(() => []);
-    if (found.length === 0) return 'dns';
-    if (found.some((a) => !this.policy.checkAddress(a.address).allowed)) return 'policy';
+    if (found.length === 0) return { reason: 'dns', detail: `host ${url.hostname} could not be resolved` };
+    for (const { address } of found) {
+      const verdict = this.policy.checkAddress(address);
+      if (!verdict.allowed) return { reason: 'policy', detail: verdict.reason };
+    }
     return found.map((a) => a.address);
   }
 
   private async connectOut(client: Socket, host: string, port: number, early: Buffer): Promise<void> {
     const addresses = await this.addressesOf(host, port);
     if (client.destroyed) return;
-    if (typeof addresses === 'string') {
+    if (!Array.isArray(addresses)) {
       this.fail(client, addresses, host);
       return;
     }
@@ -213,7 +221,7 @@ export class ConnectGuard {
       client.resume();
       return;
     }
-    this.fail(client, 'connect', host);
+    this.fail(client, { reason: 'connect', detail: `no address of ${host} accepted a connection on port ${port}` }, host);
   }
 
   /** Stops listening and cuts every connection still open. Idempotent. */
@@ -234,7 +242,7 @@ export function explainNetworkError(context: BrowserContext, message: string, si
   if (!/ERR_SOCKS|ERR_PROXY_CONNECTION_FAILED/.test(message)) return undefined;
   const failure = registry.get(context)?.failureSince(since);
   if (!failure) return undefined;
-  if (failure.reason === 'policy') return new TargetError('not_allowed', 'target not allowed', 'policy');
+  if (failure.reason === 'policy') return new TargetError('not_allowed', `target not allowed: ${failure.detail}`, failure.detail);
   if (failure.reason === 'dns') return new TargetError('unreachable', 'The target host name could not be resolved.', 'dns');
   return new TargetError('unreachable', 'Connection refused by the target.', 'connect');
 }
