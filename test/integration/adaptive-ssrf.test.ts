@@ -7,7 +7,9 @@ import { BrowserPool } from '../../src/engines/adaptive/browser-pool.js';
 import { ConnectGuard } from '../../src/engines/adaptive/connect-guard.js';
 import { buildChromeProfile } from '../../src/engines/identity/chrome-profile.js';
 import { TargetError, type EngineRequest, type EngineSession } from '../../src/engines/engine.js';
+import type { ProxySpec } from '../../src/contract/types.js';
 import { createTargetPolicy, type TargetPolicy } from '../../src/security/target-policy.js';
+import { startHttpProxy, startSocks5Proxy, type TestProxy } from '../support/proxies.js';
 
 /**
  * Contract §1.5 for browser traffic, with the operator default (private targets refused): every connection of
@@ -79,9 +81,9 @@ describe.skipIf(executablePath === undefined)('adaptive contexts under the defau
   const outerTrusted = () => trusting((url) => url.origin === outer.url);
 
   let n = 0;
-  async function run(policy: TargetPolicy, url: string, sensibility: 'low' | 'medium' = 'medium') {
+  async function run(policy: TargetPolicy, url: string, sensibility: 'low' | 'medium' = 'medium', proxy: ProxySpec | null = null) {
     const engine = new AdaptiveEngine({ pool, policy, maxResponseBytes: 1 << 20 });
-    const session: EngineSession = { id: `ssrf-${++n}`, accountId: 'acc_test', mode: 'adaptive', sensibility, profile: buildChromeProfile(sensibility), proxy: null, state: null };
+    const session: EngineSession = { id: `ssrf-${++n}`, accountId: 'acc_test', mode: 'adaptive', sensibility, profile: buildChromeProfile(sensibility), proxy, state: null };
     const request: EngineRequest = { url: new URL(url), method: 'GET', headers: {}, timeoutMs: 10_000, followRedirects: true, maxRedirects: 10, verifySSL: true };
     try {
       await engine.open(session);
@@ -136,6 +138,47 @@ describe.skipIf(executablePath === undefined)('adaptive contexts under the defau
     const err = await run(trusting(() => false), 'http://bbre-test-no-such-host.invalid/').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TargetError);
     expect(err).toMatchObject({ kind: 'unreachable', reason: 'dns' });
+  });
+
+  describe.each([
+    ['an HTTP proxy', 'http', startHttpProxy],
+    ['a SOCKS5 proxy', 'socks5', startSocks5Proxy],
+  ] as const)("through the session's own proxy (%s, with credentials)", (_name, protocol, start) => {
+    const credentials = { username: 'bbre-user', password: 'p@ss:word' };
+    let proxy: TestProxy;
+    beforeAll(async () => {
+      proxy = await start({ auth: credentials });
+    });
+    afterAll(() => proxy?.close());
+    const spec = (): ProxySpec => ({ protocol, host: '127.0.0.1', port: proxy.port, ...credentials });
+
+    it('the trusted site is reached through the guard and then the proxy, with an uncontrolled browser\'s headers', async () => {
+      const [relayed, before] = [proxy.relayed, outer.seen.length];
+      const result = await run(outerTrusted(), `${outer.url}/embeds?src=${encodeURIComponent(`${outer.url}/image`)}`, 'medium', spec());
+      expect(result.statusCode).toBe(200);
+      expect(result.body).toContain('<title>embeds</title>');
+      expect(proxy.relayed).toBeGreaterThan(relayed);
+      const seen = outer.seen.slice(before);
+      expect(seen.map((x) => x.path)).toEqual(expect.arrayContaining(['/image', '/script.js']));
+      for (const { headers } of seen) {
+        expect(headers).not.toHaveProperty('pragma');
+        expect(headers).not.toHaveProperty('cache-control');
+      }
+    });
+
+    it('a redirect to a local or literal private host is refused before the proxy is asked', async () => {
+      for (const target of [`http://localhost:${inner.port}/`, `http://127.0.0.1:${inner.port}/`]) {
+        const hits = inner.hits;
+        await expect(run(outerTrusted(), `${outer.url}/redirect?to=${encodeURIComponent(target)}`, 'medium', spec())).rejects.toSatisfy(refused);
+        expect(inner.hits).toBe(hits);
+      }
+    });
+
+    it('wrong credentials are TARGET_UNREACHABLE (proxy)', async () => {
+      const err = await run(outerTrusted(), `${outer.url}/`, 'medium', { ...spec(), password: 'wrong' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TargetError);
+      expect(err).toMatchObject({ kind: 'unreachable', reason: 'proxy' });
+    });
   });
 
   it('the guard closes with its context: no listener or connection is left', async () => {

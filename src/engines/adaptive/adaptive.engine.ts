@@ -23,7 +23,6 @@ import { pageRequest } from './page-request.js';
 import { mainWorldEvaluator } from './stealth/main-world.js';
 import { applyUaOverride, launchUserAgent, readEngineUaMetadata, uaOverrideFor, type EngineUaMetadata } from './stealth/ua-override.js';
 import { ConnectGuard } from './connect-guard.js';
-import { guardContext } from './target-guard.js';
 
 export interface AdaptiveEngineOptions {
   pool: BrowserPool;
@@ -132,9 +131,9 @@ export class AdaptiveEngine {
     if (this.closing) throw new EngineUnavailableError('The server is shutting down.', true, 5);
     const profile = session.profile;
     const flavor = flavorOf(session.sensibility, profile);
-    // Private targets refused: the context's connections go through its own guard, unless the session brings its
-    // own proxy (then every request is checked by interception instead, target-guard.ts).
-    const guard = !this.options.policy.allowPrivate && !session.proxy ? await ConnectGuard.open(this.options.policy) : undefined;
+    // Private targets refused: the context's connections go through its own guard (and from there through the
+    // session's proxy, if it has one).
+    const guard = this.options.policy.allowPrivate ? undefined : await ConnectGuard.open(this.options.policy, (session.proxy as ProxySpec | null) ?? undefined);
     let lease: LeasedContext;
     try {
       lease = await this.options.pool.lease(flavor, {
@@ -161,8 +160,7 @@ export class AdaptiveEngine {
     // Built in steps: if a later step fails, the earlier ones are undone (the lease closes the context).
     try {
       const { context } = lease;
-      if (guard) guard.attach(context);
-      else await guardContext(context, this.options.policy);
+      guard?.attach(context);
       const cookies = jarToBrowserCookies(session.state);
       if (cookies.length > 0) await context.addCookies(cookies);
       if (flavor.stealth) {

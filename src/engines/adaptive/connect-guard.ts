@@ -2,9 +2,11 @@ import { promises as dns } from 'node:dns';
 import { connect, createServer, isIP, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { BrowserContext } from 'playwright-core';
 import { TargetError } from '../engine.js';
+import type { ProxySpec } from '../../contract/types.js';
 import { literalIp, type TargetPolicy } from '../../security/target-policy.js';
+import { openTunnel } from './proxy-tunnel.js';
 
-export type ConnectFailureReason = 'policy' | 'dns' | 'connect';
+export type ConnectFailureReason = 'policy' | 'dns' | 'connect' | 'proxy';
 
 export interface ConnectFailure {
   reason: ConnectFailureReason;
@@ -22,7 +24,7 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
 const FAILURES_KEPT = 16;
 
 const REPLY = { succeeded: 0x00, general: 0x01, notAllowed: 0x02, hostUnreachable: 0x04, refused: 0x05, commandNotSupported: 0x07 } as const;
-const FAILURE_REPLY: Record<ConnectFailureReason, number> = { policy: REPLY.notAllowed, dns: REPLY.hostUnreachable, connect: REPLY.refused };
+const FAILURE_REPLY: Record<ConnectFailureReason, number> = { policy: REPLY.notAllowed, dns: REPLY.hostUnreachable, connect: REPLY.refused, proxy: REPLY.general };
 
 type Parsed = { host: string; port: number; command: number; length: number } | 'incomplete' | 'malformed';
 
@@ -65,7 +67,9 @@ const registry = new WeakMap<BrowserContext, ConnectGuard>();
  * name and resolves nothing itself). Each connection is checked as the passive engine checks its own: the host
  * name first (local names, literal private addresses), then every address it resolves to, and the connection
  * is made to the address that was checked, so a name cannot resolve one way for the check and another for the
- * connection. Bytes pass through untouched: TLS, HTTP/2 and header order are the browser's own.
+ * connection. Behind the session's own proxy, the host name is checked (literal and local hosts) and the proxy,
+ * which resolves it, is asked for a tunnel (proxy-tunnel.ts), as the passive engine does through a proxy. Bytes
+ * pass through untouched: TLS, HTTP/2 and header order are the browser's own.
  *
  * Unlike request interception, it leaves the browser's HTTP cache alone: intercepting requests (a route) turns
  * the cache off, and every request then carries `pragma: no-cache` and `cache-control: no-cache`, which a real
@@ -79,13 +83,15 @@ export class ConnectGuard {
   private constructor(
     private readonly server: Server,
     private readonly policy: TargetPolicy,
+    private readonly upstream: ProxySpec | undefined,
     /** The context's proxy setting: `socks5://127.0.0.1:<port>`. */
     readonly proxyServer: string,
   ) {
     server.on('connection', (socket) => this.handle(socket));
   }
 
-  static async open(policy: TargetPolicy): Promise<ConnectGuard> {
+  /** `upstream`: the session's own proxy, which every connection then goes through. */
+  static async open(policy: TargetPolicy, upstream?: ProxySpec): Promise<ConnectGuard> {
     const server = createServer({ noDelay: true });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -94,7 +100,7 @@ export class ConnectGuard {
         resolve();
       });
     });
-    return new ConnectGuard(server, policy, `socks5://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    return new ConnectGuard(server, policy, upstream, `socks5://127.0.0.1:${(server.address() as AddressInfo).port}`);
   }
 
   /** Ties the guard to the context it serves, for `explainNetworkError`. */
@@ -181,6 +187,8 @@ export class ConnectGuard {
     if (!byName.allowed) return { reason: 'policy', detail: byName.reason };
     const literal = literalIp(url);
     if (literal) return [literal];
+    // The proxy resolves the name, as for a passive request through a proxy.
+    if (this.upstream) return [url.hostname];
     const found = await dns.lookup(url.hostname, { all: true }).catch(() => []);
     if (found.length === 0) return { reason: 'dns', detail: `host ${url.hostname} could not be resolved` };
     for (const { address } of found) {
@@ -197,6 +205,15 @@ export class ConnectGuard {
       this.fail(client, addresses, host);
       return;
     }
+    if (this.upstream) {
+      const tunnel = await openTunnel(this.upstream, addresses[0]!, port).catch((err: Error) => err);
+      if (tunnel instanceof Error) {
+        if (!client.destroyed) this.fail(client, { reason: 'proxy', detail: tunnel.message }, host);
+        return;
+      }
+      this.splice(client, tunnel.socket, early, tunnel.early);
+      return;
+    }
     for (const address of addresses) {
       const upstream = await new Promise<Socket | undefined>((resolve) => {
         const socket = connect({ host: address, port, noDelay: true });
@@ -207,21 +224,27 @@ export class ConnectGuard {
         });
       });
       if (!upstream) continue;
-      if (client.destroyed || this.closing) {
-        upstream.destroy();
-        return;
-      }
-      this.track(upstream);
-      client.once('close', () => upstream.destroy());
-      upstream.once('close', () => client.destroy());
-      client.write(reply(REPLY.succeeded));
-      if (early.length > 0) upstream.write(early);
-      client.pipe(upstream);
-      upstream.pipe(client);
-      client.resume();
+      this.splice(client, upstream, early, Buffer.alloc(0));
       return;
     }
     this.fail(client, { reason: 'connect', detail: `no address of ${host} accepted a connection on port ${port}` }, host);
+  }
+
+  /** Answers the browser and joins its connection to the target's. */
+  private splice(client: Socket, upstream: Socket, fromClient: Buffer, fromUpstream: Buffer): void {
+    if (client.destroyed || this.closing) {
+      upstream.destroy();
+      return;
+    }
+    this.track(upstream);
+    client.once('close', () => upstream.destroy());
+    upstream.once('close', () => client.destroy());
+    client.write(reply(REPLY.succeeded));
+    if (fromUpstream.length > 0) client.write(fromUpstream);
+    if (fromClient.length > 0) upstream.write(fromClient);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.resume();
   }
 
   /** Stops listening and cuts every connection still open. Idempotent. */
@@ -244,5 +267,6 @@ export function explainNetworkError(context: BrowserContext, message: string, si
   if (!failure) return undefined;
   if (failure.reason === 'policy') return new TargetError('not_allowed', `target not allowed: ${failure.detail}`, failure.detail);
   if (failure.reason === 'dns') return new TargetError('unreachable', 'The target host name could not be resolved.', 'dns');
+  if (failure.reason === 'proxy') return new TargetError('unreachable', 'The proxy could not be reached or refused the request.', 'proxy');
   return new TargetError('unreachable', 'Connection refused by the target.', 'connect');
 }
