@@ -125,10 +125,17 @@ describe.skipIf(!BACKENDS.includes(backend))(`adaptive sessions: requests, cooki
     expect(echoCookies(echo)).toEqual({ pc: 'pv', extra: 'yes' });
     expect(echoHeader(echo, 'user-agent')).toEqual([(await statusOf(key, sessionId)).profile.userAgent]);
     expect(res.body.session.requestCount).toBe(2);
+    // The rewrite leaves the browser's cache on: no header of a forced reload (a Playwright route would add them).
+    expect(echoHeader(echo, 'pragma')).toEqual([]);
+    expect(echoHeader(echo, 'cache-control')).toEqual([]);
 
-    const form = echoOf(await send(key, sessionId, { url: `${site.url}/echo`, method: 'PUT', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: { a: '1', b: 'x y' } }));
+    const form = echoOf(await send(key, sessionId, { url: `${site.url}/echo`, method: 'PUT', headers: { 'content-type': 'application/x-www-form-urlencoded', 'X-Extra': 'e1' }, body: { a: '1', b: 'x y' } }));
     expect(form.method).toBe('PUT');
     expect(form.body).toBe('a=1&b=x+y');
+    // A header given in another case replaces the browser's own in place, once.
+    expect(echoHeader(form, 'content-type')).toEqual(['application/x-www-form-urlencoded']);
+    expect(echoHeader(form, 'x-extra')).toEqual(['e1']);
+    expect(echoHeader(form, 'pragma')).toEqual([]);
   });
 
   it('cookies move both ways between the browser context and the session jar', async () => {

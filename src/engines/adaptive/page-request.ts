@@ -105,6 +105,65 @@ async function guardRedirects(context: BrowserContext, page: Page, limit: number
   }
 }
 
+/** Request headers with `extra` laid over them: a header of the same name (any case) is replaced in place. */
+export function mergeHeaders(original: Record<string, string>, extra: Record<string, string>): Array<{ name: string; value: string }> {
+  const merged = new Map<string, { name: string; value: string }>();
+  for (const [name, value] of Object.entries(original)) merged.set(name.toLowerCase(), { name, value });
+  for (const [name, value] of Object.entries(extra)) {
+    const key = name.toLowerCase();
+    const existing = merged.get(key);
+    merged.set(key, existing ? { name: existing.name, value } : { name, value });
+  }
+  return [...merged.values()];
+}
+
+/**
+ * Sends the session request's own method, headers and body with the main-frame navigation to `target`, through the
+ * DevTools Fetch domain on a session of its own. Not a Playwright route: a route turns the browser's HTTP cache
+ * off while it is installed, and every request of the page then carries `pragma: no-cache` and
+ * `cache-control: no-cache`.
+ */
+async function rewriteNavigation(
+  context: BrowserContext,
+  page: Page,
+  target: string,
+  rewrite: { method: string; headers: Record<string, string>; body?: Buffer },
+): Promise<() => Promise<void>> {
+  const cdp = await context.newCDPSession(page);
+  let done = false;
+  let mainFrameId: string | undefined;
+  const onPaused = (e: PausedDocument & { request: { headers: Record<string, string> } }) => {
+    if (done || e.frameId !== mainFrameId || e.request.url !== target) {
+      void cdp.send('Fetch.continueRequest', { requestId: e.requestId }).catch(() => undefined);
+      return;
+    }
+    done = true;
+    void cdp
+      .send('Fetch.continueRequest', {
+        requestId: e.requestId,
+        method: rewrite.method,
+        headers: mergeHeaders(e.request.headers, rewrite.headers),
+        ...(rewrite.body ? { postData: rewrite.body.toString('base64') } : {}),
+      })
+      .catch(() => undefined);
+  };
+  const release = async () => {
+    cdp.off('Fetch.requestPaused', onPaused);
+    await cdp.send('Fetch.disable').catch(() => undefined);
+    await cdp.detach().catch(() => undefined);
+  };
+  try {
+    const tree = (await cdp.send('Page.getFrameTree')) as { frameTree: { frame: { id: string } } };
+    mainFrameId = tree.frameTree.frame.id;
+    cdp.on('Fetch.requestPaused', onPaused);
+    await cdp.send('Fetch.enable', { patterns: [{ urlPattern: '*', resourceType: 'Document', requestStage: 'Request' }] });
+    return release;
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}
+
 async function ignoreCertificateErrors(context: BrowserContext, page: Page): Promise<CDPSession> {
   const cdp = await context.newCDPSession(page);
   try {
@@ -204,8 +263,8 @@ function navigationError(err: unknown, timeoutSecs: number): TargetError {
 
 /**
  * One request through the session's page (contract §1.7 adaptive): the main document's real status, headers
- * and redirect hops, the rendered DOM. A method other than GET (or a body) goes through the browser's own
- * network stack by rewriting the navigation request, as a form submission would.
+ * and redirect hops, the rendered DOM. A method other than GET (or a body, or headers) goes through the browser's
+ * own network stack by rewriting the navigation request (rewriteNavigation), as a form submission would.
  */
 export async function pageRequest(context: BrowserContext, page: Page, request: EngineRequest, signal?: AbortSignal): Promise<PageResponse> {
   const started = Date.now();
@@ -219,12 +278,7 @@ export async function pageRequest(context: BrowserContext, page: Page, request: 
   if (encoded.contentType && !Object.keys(extraHeaders).some((h) => h.toLowerCase() === 'content-type')) extraHeaders['content-type'] = encoded.contentType;
   const target = request.url.toString();
   const rewrite = request.method !== 'GET' || encoded.bytes !== undefined || Object.keys(extraHeaders).length > 0;
-  let routed = false;
-  const handler = async (route: import('playwright-core').Route) => {
-    if (routed || route.request().url() !== target || !route.request().isNavigationRequest()) return route.fallback();
-    routed = true;
-    await route.fallback({ method: request.method, headers: { ...route.request().headers(), ...extraHeaders }, postData: encoded.bytes });
-  };
+  let releaseRewrite: (() => Promise<void>) | undefined;
   // Contract §1.5: followRedirects false, or more hops than maxRedirects, ends at the last 3xx answer. The browser
   // itself follows up to 20 hops, so the default (10) and above are left to it.
   const redirectLimit = request.followRedirects ? request.maxRedirects : 0;
@@ -242,7 +296,7 @@ export async function pageRequest(context: BrowserContext, page: Page, request: 
   const onAbort = () => void page.goto('about:blank').catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    if (rewrite) await page.route('**/*', handler);
+    if (rewrite) releaseRewrite = await rewriteNavigation(context, page, target, { method: request.method, headers: extraHeaders, body: encoded.bytes });
     if (redirectLimit < DEFAULT_MAX_REDIRECTS) redirectGuard = await guardRedirects(context, page, redirectLimit);
     // verifySSL false (contract §1.5): certificate errors of this page are ignored for this request only. The
     // override belongs to a DevTools session of the page and ends when that session detaches.
@@ -291,7 +345,7 @@ export async function pageRequest(context: BrowserContext, page: Page, request: 
   } finally {
     page.off('response', onResponse);
     signal?.removeEventListener('abort', onAbort);
-    if (rewrite) await page.unroute('**/*', handler).catch(() => undefined);
+    await releaseRewrite?.();
     await redirectGuard?.release();
     await tlsOverride?.detach().catch(() => undefined);
   }
