@@ -94,7 +94,9 @@ async function stopChild(child: ChildProcess): Promise<void> {
 export async function startServer(repoRoot: string, env: Record<string, string>): Promise<RunningServer> {
   const port = await findFreePort();
   const baseUrl = `http://${BENCH_HOST}:${port}`;
-  const child = spawn(process.execPath, ['bin/bbre.js', 'serve'], {
+  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server under a benchmark's load.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, 'bin/bbre.js', 'serve'], {
     cwd: repoRoot,
     env: { ...env, BBRE_HOST: BENCH_HOST, BBRE_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
