@@ -6,7 +6,8 @@ import type { CallOutcome, Sensibility } from './adaptive-plan.js';
  * failures returned as data: phase c counts them instead of stopping at the first.
  */
 export interface AdaptiveApi {
-  create(sensibility: Sensibility): Promise<CallOutcome & { sessionId?: string }>;
+  /** `viewport` is the session's profile viewport as `W×H` (default profiles draw it, and memory follows it). */
+  create(sensibility: Sensibility): Promise<CallOutcome & { sessionId?: string; viewport?: string }>;
   request(sessionId: string, url: string, expectBody: string): Promise<CallOutcome>;
   close(sessionId: string): Promise<CallOutcome>;
 }
@@ -14,7 +15,7 @@ export interface AdaptiveApi {
 interface Envelope {
   success?: boolean;
   error?: { code?: string };
-  session?: { id?: unknown };
+  session?: { id?: unknown; profile?: { viewport?: { width?: unknown; height?: unknown } } };
   data?: { statusCode?: unknown; body?: unknown };
 }
 
@@ -43,7 +44,9 @@ export function adaptiveApi(baseUrl: string, apiKey: string, timeoutSecs: number
       const r = await post('/session/create', { mode: 'adaptive', sensibility, timeout: timeoutSecs });
       const id = r.json?.session?.id;
       if (r.ok && typeof id !== 'string') return { ok: false, ms: r.ms, error: 'no session id in the answer' };
-      return typeof id === 'string' ? { ...strip(r), sessionId: id } : strip(r);
+      const v = r.json?.session?.profile?.viewport;
+      const viewport = typeof v?.width === 'number' && typeof v.height === 'number' ? `${v.width}×${v.height}` : undefined;
+      return typeof id === 'string' ? { ...strip(r), sessionId: id, ...(viewport ? { viewport } : {}) } : strip(r);
     },
     async request(sessionId, url, expectBody) {
       const r = await post('/session/request', { sessionId, url, method: 'GET' });

@@ -111,14 +111,14 @@ export class ForeignChromiumWait {
   }
 }
 
-async function memoryPoint(ctx: PhaseContext, foreign: ForeignChromiumWait, sessions: number): Promise<MemoryPoint> {
+async function memoryPoint(ctx: PhaseContext, foreign: ForeignChromiumWait, sessions: number, viewports?: Record<string, number>): Promise<MemoryPoint> {
   await foreign.untilAlone(ctx.serverPid);
   const before = foreignChromiumPids(ctx.serverPid);
   const { snapshot, settled } = await settledChromiumSnapshot(ctx.serverPid, { deadlineMs: 20_000, intervalMs: 500, pssToleranceKiB: 1024 });
   const after = foreignChromiumPids(ctx.serverPid);
   // Foreign processes that came or went while the snapshot settled: recorded as a set that matches no other.
   const foreignPids = samePids(before, after) ? after : [...new Set([...before, ...after, -1])].sort((a, b) => a - b);
-  const point = { sessions, processes: snapshot.processes, memoryKiB: snapshot.memoryKiB, foreignPids, settled, byType: snapshot.byType };
+  const point = { sessions, processes: snapshot.processes, memoryKiB: snapshot.memoryKiB, foreignPids, settled, byType: snapshot.byType, ...(viewports ? { viewports } : {}) };
   ctx.log(
     `${sessions} sessions: ${point.processes} Chromium processes, PSS ${(point.memoryKiB.pss / 1024).toFixed(1)} MiB (anonymous ${(point.memoryKiB.pssAnon / 1024).toFixed(1)}), ${after.length} foreign Chromium processes${settled ? '' : ', not settled'}`,
   );
@@ -136,10 +136,16 @@ export async function measureMemorySeries(ctx: PhaseContext, foreign: ForeignChr
   await bbreCreate(ctx.api, sensibility);
   const baseline = await memoryPoint(ctx, foreign, 0);
   const open: string[] = [];
+  const viewports: Record<string, number> = {};
   const points: MemoryPoint[] = [];
   for (const step of PLAN.memorySteps) {
-    while (open.length < step) open.push(mustSucceed('POST /session/create', await ctx.api.create(sensibility)).sessionId!);
-    points.push(await memoryPoint(ctx, foreign, step));
+    while (open.length < step) {
+      const created = mustSucceed('POST /session/create', await ctx.api.create(sensibility));
+      open.push(created.sessionId!);
+      const viewport = created.viewport ?? 'unknown';
+      viewports[viewport] = (viewports[viewport] ?? 0) + 1;
+    }
+    points.push(await memoryPoint(ctx, foreign, step, { ...viewports }));
   }
   for (const closed of await closeAll(ctx, open)) mustSucceed('POST /session/close', closed);
   const afterClose = await memoryPoint(ctx, foreign, 0);

@@ -69,6 +69,8 @@ export interface MemoryPoint {
   settled: boolean;
   /** Processes and PSS per Chromium role (browser, renderer, gpu-process, zygote, utility …). */
   byType: Record<string, { processes: number; pssKiB: number }>;
+  /** How many of the open sessions have each viewport (`W×H`): a session's memory follows its window size. */
+  viewports?: Record<string, number>;
 }
 
 export interface MemorySeries {

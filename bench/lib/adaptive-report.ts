@@ -96,6 +96,16 @@ function createTable(r: RunResults): string {
   );
 }
 
+/** The open sessions' viewports, widest first: `1920×943 ×3, 1366×631 ×1`. */
+function viewportText(p: MemoryPoint): string {
+  if (!p.viewports) return '-';
+  const width = (v: string) => Number(v.split('×')[0]) || 0;
+  return Object.entries(p.viewports)
+    .sort(([a], [b]) => width(b) - width(a))
+    .map(([v, n]) => `${v} ×${n}`)
+    .join(', ');
+}
+
 function memoryTable(m: MemorySeries): string {
   const row = (label: string, p: MemoryPoint, judged: boolean) => {
     const per = p.sessions > 0 && judged ? perSession(m, p) : undefined;
@@ -109,11 +119,12 @@ function memoryTable(m: MemorySeries): string {
       per ? mib(per.pss) : '-',
       per ? mib(per.pssAnon) : '-',
       `${foreignText(p)}${p.settled ? '' : ' (not settled)'}`,
+      viewportText(p),
       per ? verdictText(memoryOutcome(m, p)) : '-',
     ];
   };
   return markdownTable(
-    ['Open sessions', 'Chromium processes', 'PSS MiB', 'of which anonymous MiB', 'PSS Δ vs baseline MiB', 'PSS per session MiB', 'anonymous per session MiB', 'Foreign Chromium processes', `≤ ${TARGETS.maxIdleSessionMiB} MiB`],
+    ['Open sessions', 'Chromium processes', 'PSS MiB', 'of which anonymous MiB', 'PSS Δ vs baseline MiB', 'PSS per session MiB', 'anonymous per session MiB', 'Foreign Chromium processes', 'Viewports of the open sessions', `≤ ${TARGETS.maxIdleSessionMiB} MiB`],
     [row('0 (baseline)', m.baseline, false), ...m.points.map((p) => row(String(p.sessions), p, true)), row('0 (all closed again)', m.afterClose, false)],
   );
 }
@@ -172,7 +183,7 @@ ${createTable(r)}
 
 ### b. Memory per idle session
 
-Sum of PSS (\`/proc/<pid>/smaps_rollup\`) of every Chromium process descended from the server process, minus the baseline (the flavor's browser running with its standby page, the one blank 500×100 page every pooled browser keeps in a context of its own; one session created and closed; nothing open), divided by the open sessions. Idle: created, page on \`about:blank\` at the profile's screen-sized viewport, never navigated. Default profiles draw their screen from 1920×1080, 2560×1440, 1536×864 and 1366×768, and a session's window (GPU surface and browser-side bitmaps) grows with it: about 21 MiB per session at a 1366×631 viewport, 24 MiB at 1920×943 and 30 MiB at 2560×1303 (see the section "Adaptive session memory by window size"), so a step's figure depends on the screens drawn. Sessions are opened one after another and left open between the steps.
+Sum of PSS (\`/proc/<pid>/smaps_rollup\`) of every Chromium process descended from the server process, minus the baseline (the flavor's browser running with its standby page, the one blank 500×100 page every pooled browser keeps in a context of its own; one session created and closed; nothing open), divided by the open sessions. Idle: created, page on \`about:blank\` at the profile's screen-sized viewport, never navigated. Default profiles draw their screen from 1920×1080, 2560×1440, 1536×864 and 1366×768, and a session's window (GPU surface and browser-side bitmaps) grows with it: about 21 MiB per session at a 1366×631 viewport, 24 MiB at 1920×943 and 30 MiB at 2560×1303 (see the section "Adaptive session memory by window size"), so a step's figure depends on the screens drawn (the table lists the viewports open at each step). Sessions are opened one after another and left open between the steps.
 
 ${memory}
 
