@@ -1,11 +1,12 @@
 import type { Profile, Sensibility } from '../../contract/types.js';
 
 /**
- * The browser our identities claim: the Debian Chromium the adaptive engine runs (captured from
- * `chromium --headless` 156.0.8078.108 on this platform; the adaptive engine's tests compare against it).
+ * The browser our identities claim: the major version of the Debian Chromium the adaptive engine runs (156 at
+ * the time of writing). Adaptive sessions take their detailed client hints from that browser itself; passive
+ * ones send these values. test/integration/adaptive-requests.test.ts compares the two header sets on the same
+ * target and fails when Debian's Chromium moves to another major until this file follows it.
  */
 export const CHROME_MAJOR = 156;
-export const CHROME_FULL_VERSION = '156.0.8078.108';
 /** Chromium's own client-hint brand list for this major (the GREASE brand depends on the version). */
 export const CHROME_BRANDS = `"Not:A-Brand";v="8", "Chromium";v="${CHROME_MAJOR}"`;
 
