@@ -60,9 +60,40 @@ interface RedirectGuard {
 interface PausedDocument {
   requestId: string;
   frameId: string;
-  request: { url: string };
+  request: { url: string; headers: Record<string, string> };
   responseStatusCode?: number;
   responseHeaders?: Array<{ name: string; value: string }>;
+}
+
+/**
+ * Pauses the page's document requests at `stage` through the DevTools Fetch domain, on a CDP session of its own.
+ * `onPaused` receives each one with the main frame's id and must continue or fail it. Resolves to the release,
+ * which ends the interception and detaches the session.
+ */
+async function interceptDocuments(
+  context: BrowserContext,
+  page: Page,
+  stage: 'Request' | 'Response',
+  onPaused: (e: PausedDocument, mainFrameId: string, cdp: CDPSession) => void,
+): Promise<() => Promise<void>> {
+  const cdp = await context.newCDPSession(page);
+  let mainFrameId = '';
+  const listener = (e: PausedDocument) => onPaused(e, mainFrameId, cdp);
+  const release = async () => {
+    cdp.off('Fetch.requestPaused', listener);
+    await cdp.send('Fetch.disable').catch(() => undefined);
+    await cdp.detach().catch(() => undefined);
+  };
+  try {
+    const tree = (await cdp.send('Page.getFrameTree')) as { frameTree: { frame: { id: string } } };
+    mainFrameId = tree.frameTree.frame.id;
+    cdp.on('Fetch.requestPaused', listener);
+    await cdp.send('Fetch.enable', { patterns: [{ urlPattern: '*', resourceType: 'Document', requestStage: stage }] });
+    return release;
+  } catch (err) {
+    await release();
+    throw err;
+  }
 }
 
 /**
@@ -71,38 +102,21 @@ interface PausedDocument {
  * (its cookies are already stored, as in the passive engine), everything else continues unchanged.
  */
 async function guardRedirects(context: BrowserContext, page: Page, limit: number): Promise<RedirectGuard> {
-  const cdp = await context.newCDPSession(page);
-  const guard: RedirectGuard = {
-    hops: [],
-    release: async () => {
-      cdp.off('Fetch.requestPaused', onPaused);
-      await cdp.send('Fetch.disable').catch(() => undefined);
-      await cdp.detach().catch(() => undefined);
-    },
-  };
-  let mainFrameId: string | undefined;
-  const onPaused = (e: PausedDocument) => {
+  const hops: RedirectHop[] = [];
+  const guard: RedirectGuard = { hops, release: async () => {} };
+  guard.release = await interceptDocuments(context, page, 'Response', (e, mainFrameId, cdp) => {
     const status = e.responseStatusCode ?? 0;
     const location = e.responseHeaders?.find((h) => h.name.toLowerCase() === 'location')?.value;
     const redirect = e.frameId === mainFrameId && status >= 300 && status < 400 && location !== undefined;
-    if (redirect && !guard.stopped && guard.hops.length >= limit) {
+    if (redirect && !guard.stopped && hops.length >= limit) {
       guard.stopped = { url: e.request.url, statusCode: status, headers: e.responseHeaders ?? [] };
       void cdp.send('Fetch.failRequest', { requestId: e.requestId, errorReason: 'Aborted' }).catch(() => undefined);
       return;
     }
-    if (redirect) guard.hops.push({ url: e.request.url, statusCode: status, location });
+    if (redirect) hops.push({ url: e.request.url, statusCode: status, location });
     void cdp.send('Fetch.continueRequest', { requestId: e.requestId }).catch(() => undefined);
-  };
-  try {
-    const tree = (await cdp.send('Page.getFrameTree')) as { frameTree: { frame: { id: string } } };
-    mainFrameId = tree.frameTree.frame.id;
-    cdp.on('Fetch.requestPaused', onPaused);
-    await cdp.send('Fetch.enable', { patterns: [{ urlPattern: '*', resourceType: 'Document', requestStage: 'Response' }] });
-    return guard;
-  } catch (err) {
-    await guard.release();
-    throw err;
-  }
+  });
+  return guard;
 }
 
 /** Request headers with `extra` laid over them: a header of the same name (any case) is replaced in place. */
@@ -129,10 +143,8 @@ async function rewriteNavigation(
   target: string,
   rewrite: { method: string; headers: Record<string, string>; body?: Buffer },
 ): Promise<() => Promise<void>> {
-  const cdp = await context.newCDPSession(page);
   let done = false;
-  let mainFrameId: string | undefined;
-  const onPaused = (e: PausedDocument & { request: { headers: Record<string, string> } }) => {
+  return interceptDocuments(context, page, 'Request', (e, mainFrameId, cdp) => {
     if (done || e.frameId !== mainFrameId || e.request.url !== target) {
       void cdp.send('Fetch.continueRequest', { requestId: e.requestId }).catch(() => undefined);
       return;
@@ -146,22 +158,7 @@ async function rewriteNavigation(
         ...(rewrite.body ? { postData: rewrite.body.toString('base64') } : {}),
       })
       .catch(() => undefined);
-  };
-  const release = async () => {
-    cdp.off('Fetch.requestPaused', onPaused);
-    await cdp.send('Fetch.disable').catch(() => undefined);
-    await cdp.detach().catch(() => undefined);
-  };
-  try {
-    const tree = (await cdp.send('Page.getFrameTree')) as { frameTree: { frame: { id: string } } };
-    mainFrameId = tree.frameTree.frame.id;
-    cdp.on('Fetch.requestPaused', onPaused);
-    await cdp.send('Fetch.enable', { patterns: [{ urlPattern: '*', resourceType: 'Document', requestStage: 'Request' }] });
-    return release;
-  } catch (err) {
-    await release();
-    throw err;
-  }
+  });
 }
 
 async function ignoreCertificateErrors(context: BrowserContext, page: Page): Promise<CDPSession> {
