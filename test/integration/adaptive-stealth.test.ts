@@ -74,8 +74,11 @@ describe.skipIf(!BACKENDS.includes(backend))(`adaptive stealth by sensibility ($
   });
 
   describe('low: plain headless, and the detectors see it', () => {
-    it('fails the webdriver and HeadlessChrome checks', () => {
-      expect(failedChecks(result('low'))).toEqual(expect.arrayContaining(['webdriver', 'headlessUserAgent']));
+    it('fails the webdriver, HeadlessChrome and window-frame checks', () => {
+      expect(failedChecks(result('low'))).toEqual(expect.arrayContaining(['webdriver', 'headlessUserAgent', 'browserFrame']));
+      // A headless window is the viewport itself; the stealth levels add the browser UI above the page.
+      const frame = result('low').checks.browserFrame.detail as { outerHeight: number; innerHeight: number };
+      expect(frame.outerHeight).toBe(frame.innerHeight);
     });
 
     it('botd calls it headless Chrome; fpscanner flags webdriver and the bot user agent', () => {

@@ -28,6 +28,7 @@ export const CHECK_NAMES = [
   'windowChrome',
   'permissions',
   'outerWindowSize',
+  'browserFrame',
   'workerConsistency',
   'serviceWorkerConsistency',
   'serviceWorkerHighEntropy',
@@ -287,6 +288,9 @@ async function main() {
     check('permissions', false, errText(e));
   }
   check('outerWindowSize', window.outerWidth > 0 && window.outerHeight > 0, { outerWidth: window.outerWidth, outerHeight: window.outerHeight, innerWidth: window.innerWidth, innerHeight: window.innerHeight });
+  // A real window has the browser's tab strip and toolbar above the page (a headless one is exactly the viewport),
+  // is at least as wide as the page, and fits on the screen it reports.
+  check('browserFrame', window.outerHeight > window.innerHeight && window.outerWidth >= window.innerWidth && window.outerWidth <= screen.width && window.outerHeight <= screen.height, { outerWidth: window.outerWidth, outerHeight: window.outerHeight, innerWidth: window.innerWidth, innerHeight: window.innerHeight, screenWidth: screen.width, screenHeight: screen.height });
 
   // --- a dedicated worker ---
   try {

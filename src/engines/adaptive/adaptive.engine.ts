@@ -22,6 +22,7 @@ import { browserCookiesToJar, inputToBrowserCookies, jarToBrowserCookies } from 
 import { pageRequest } from './page-request.js';
 import { mainWorldEvaluator } from './stealth/main-world.js';
 import { applyUaOverride, launchUserAgent, readEngineUaMetadata, uaOverrideFor, type EngineUaMetadata } from './stealth/ua-override.js';
+import { framedWindow } from './stealth/window-frame.js';
 import { ConnectGuard } from './connect-guard.js';
 
 export interface AdaptiveEngineOptions {
@@ -166,9 +167,10 @@ export class AdaptiveEngine {
       if (flavor.stealth) {
         const meta = await this.metadataFor(flavor, context);
         const override = uaOverrideFor(meta, profile);
-        context.on('page', (p) => void applyUaOverride(context, p, override).catch(() => undefined));
+        const window = framedWindow(profile);
+        context.on('page', (p) => void applyUaOverride(context, p, override, window).catch(() => undefined));
         const page = await context.newPage();
-        await applyUaOverride(context, page, override);
+        await applyUaOverride(context, page, override, window);
         return this.register(session, context, page, flavor.driver, release);
       }
       return this.register(session, context, await context.newPage(), flavor.driver, release);

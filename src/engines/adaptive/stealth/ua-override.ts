@@ -1,6 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import type { Profile } from '../../../contract/types.js';
 import { overrideChildTargets } from './child-targets.js';
+import { frameWindow } from './window-frame.js';
 
 /** What the browser itself reports (navigator.userAgentData high-entropy values), read once per browser. */
 export interface EngineUaMetadata {
@@ -98,10 +99,21 @@ export function launchUserAgent(profile: Profile): string | undefined {
 
 /**
  * Overrides the identity of `page` and of every target it starts (OOPIFs, dedicated, shared and service workers:
- * child-targets.ts). Call before the page navigates; the CDP session lives as long as the page.
+ * child-targets.ts), and frames its window (`window` from window-frame.ts: browser UI above the page). Call before
+ * the page navigates; the CDP session lives as long as the page.
  */
-export async function applyUaOverride(context: BrowserContext, page: Page, override: ReturnType<typeof uaOverrideFor>): Promise<void> {
+export async function applyUaOverride(
+  context: BrowserContext,
+  page: Page,
+  override: ReturnType<typeof uaOverrideFor>,
+  window?: { width: number; height: number },
+): Promise<void> {
   const cdp = await context.newCDPSession(page);
   // Sent together: the session handles them in order, and each round trip is paid by every session create.
-  await Promise.all([cdp.send('Network.setUserAgentOverride', override), cdp.send('Emulation.setUserAgentOverride', override), overrideChildTargets(cdp, override)]);
+  await Promise.all([
+    cdp.send('Network.setUserAgentOverride', override),
+    cdp.send('Emulation.setUserAgentOverride', override),
+    overrideChildTargets(cdp, override),
+    window ? frameWindow(cdp, window) : undefined,
+  ]);
 }
