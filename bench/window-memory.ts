@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { chromiumArgs, findChromium } from '../src/engines/adaptive/chromium.js';
+import { buildChromeProfile } from '../src/engines/identity/chrome-profile.js';
 import { describeMachine } from './lib/machine.js';
 import { markdownTable, upsertSection } from './lib/markdown.js';
 import { chromiumSnapshot, type ChromiumSnapshot } from './lib/process-tree.js';
@@ -24,7 +25,7 @@ import { installSafetyNets, invocation, runBenchmark } from './lib/safety-nets.j
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECTION_HEADING = '## Adaptive session memory by window size';
 const SESSIONS = 10;
-/** The default profiles' screens (chrome-profile.ts), each with its viewport (screen height − 137). */
+/** The default profiles' screens (chrome-profile.ts); each gets the viewport a default profile draws with it. */
 const SCREENS = [
   { width: 1366, height: 768 },
   { width: 1536, height: 864 },
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
     const standby = await browser.newContext({ viewport: { width: 500, height: 100 }, serviceWorkers: 'block' });
     await standby.newPage();
     for (const screen of SCREENS) {
-      const viewport = { width: screen.width, height: screen.height - 137 };
+      const viewport = buildChromeProfile('medium', { screen }).viewport!;
       const base = await snapshot();
       const open: BrowserContext[] = [];
       for (let i = 0; i < SESSIONS; i++) {

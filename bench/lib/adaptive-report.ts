@@ -96,7 +96,7 @@ function createTable(r: RunResults): string {
   );
 }
 
-/** The open sessions' viewports, widest first: `1920×943 ×3, 1366×631 ×1`. */
+/** The open sessions' viewports, widest first: `1912×943 ×3, 1358×631 ×1`. */
 function viewportText(p: MemoryPoint): string {
   if (!p.viewports) return '-';
   const width = (v: string) => Number(v.split('×')[0]) || 0;
@@ -177,13 +177,13 @@ ${summaryTable(r)}
 
 ### a. Session create latency
 
-${PLAN.createSamples} sequential creates per row, each followed by a close, after ${PLAN.createWarmUp} unrecorded ones of each kind. BBRE: POST /session/create \`{mode: 'adaptive', sensibility}\` timed from this process (request sent → answer read), then POST /session/close. Raw: \`browser.newContext()\` + \`context.newPage()\` on a browser this script launched, then \`context.close()\`. The two alternate (raw first on even samples, BBRE first on odd ones). Beyond the raw pair, a BBRE create authenticates the key, writes the session row and charges the fee (SQLite), opens the context with the session profile's options (its screen-sized viewport, screen, timezone, service workers allowed), under the default policy opens the context's connect guard first (a SOCKS5 listener on 127.0.0.1 that the context uses as its proxy), and for \`medium\` sets the client-hints identity over a CDP session on the new page; the raw context gets Playwright's defaults (1280×720 viewport).
+${PLAN.createSamples} sequential creates per row, each followed by a close, after ${PLAN.createWarmUp} unrecorded ones of each kind. BBRE: POST /session/create \`{mode: 'adaptive', sensibility}\` timed from this process (request sent → answer read), then POST /session/close. Raw: \`browser.newContext()\` + \`context.newPage()\` on a browser this script launched, then \`context.close()\`. The two alternate (raw first on even samples, BBRE first on odd ones). Beyond the raw pair, a BBRE create authenticates the key, writes the session row and charges the fee (SQLite), opens the context with the session profile's options (its viewport, screen, timezone, service workers allowed), under the default policy opens the context's connect guard first (a SOCKS5 listener on 127.0.0.1 that the context uses as its proxy), and for \`medium\` sets the client-hints identity over a CDP session on the new page; the raw context gets Playwright's defaults (1280×720 viewport).
 
 ${createTable(r)}
 
 ### b. Memory per idle session
 
-Sum of PSS (\`/proc/<pid>/smaps_rollup\`) of every Chromium process descended from the server process, minus the baseline (the flavor's browser running with its standby page, the one blank 500×100 page every pooled browser keeps in a context of its own; one session created and closed; nothing open), divided by the open sessions. Idle: created, page on \`about:blank\` at the profile's screen-sized viewport, never navigated. Default profiles draw their screen from 1920×1080, 2560×1440, 1536×864 and 1366×768, and a session's window (GPU surface and browser-side bitmaps) grows with it: about 21 MiB per session at a 1366×631 viewport, 24 MiB at 1920×943 and 30 MiB at 2560×1303 (see the section "Adaptive session memory by window size"), so a step's figure depends on the screens drawn (the table lists the viewports open at each step). Sessions are opened one after another and left open between the steps.
+Sum of PSS (\`/proc/<pid>/smaps_rollup\`) of every Chromium process descended from the server process, minus the baseline (the flavor's browser running with its standby page, the one blank 500×100 page every pooled browser keeps in a context of its own; one session created and closed; nothing open), divided by the open sessions. Idle: created, page on \`about:blank\` at the profile's viewport (a window as wide as the screen), never navigated. Default profiles draw their screen from 1920×1080, 2560×1440, 1536×864 and 1366×768, and a session's window (GPU surface and browser-side bitmaps) grows with it: about 21 MiB per session on a 1366×768 screen, 24 MiB on 1920×1080 and 30 MiB on 2560×1440 (see the section "Adaptive session memory by window size"), so a step's figure depends on the screens drawn (the table lists the viewports open at each step). Sessions are opened one after another and left open between the steps.
 
 ${memory}
 

@@ -1,17 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { BROWSER_UI_HEIGHT, framedWindow } from '../../src/engines/adaptive/stealth/window-frame.js';
+import { buildChromeProfile, WINDOW_INSETS } from '../../src/engines/identity/chrome-profile.js';
+import { framedWindow } from '../../src/engines/adaptive/stealth/window-frame.js';
 
-describe('framedWindow', () => {
-  it('is as wide as the page and taller by the browser UI', () => {
-    expect(framedWindow({ viewport: { width: 1920, height: 943 }, screen: { width: 1920, height: 1080 } })).toEqual({ width: 1920, height: 943 + BROWSER_UI_HEIGHT });
+describe('window frame', () => {
+  it('a default profile leaves room on its screen for the window around its page', () => {
+    for (let seed = 0; seed < 8; seed++) {
+      const { screen, viewport } = buildChromeProfile('medium', {}, seed);
+      expect(viewport!.width + WINDOW_INSETS.width).toBe(screen!.width);
+      expect(viewport!.height + WINDOW_INSETS.height).toBeLessThan(screen!.height);
+      expect(framedWindow({ screen, viewport })).toBeUndefined();
+    }
   });
 
-  it('never grows past the screen, nor shrinks below the page', () => {
-    expect(framedWindow({ viewport: { width: 1280, height: 1000 }, screen: { width: 1280, height: 1024 } })).toEqual({ width: 1280, height: 1024 });
-    expect(framedWindow({ viewport: { width: 1280, height: 1100 }, screen: { width: 1280, height: 1024 } })).toEqual({ width: 1280, height: 1100 });
+  it('a fingerprint viewport as large as its screen gets a window within the screen, never smaller than the page', () => {
+    expect(framedWindow({ viewport: { width: 1920, height: 1080 }, screen: { width: 1920, height: 1080 } })).toEqual({ width: 1920, height: 1080 });
+    expect(framedWindow({ viewport: { width: 1280, height: 1000 }, screen: { width: 1920, height: 1024 } })).toEqual({ width: 1288, height: 1024 });
+    expect(framedWindow({ viewport: { width: 2000, height: 1100 }, screen: { width: 1920, height: 1080 } })).toEqual({ width: 2000, height: 1100 });
   });
 
-  it('frames nothing without a viewport', () => {
+  it('frames nothing without a viewport or a screen', () => {
     expect(framedWindow({ screen: { width: 1920, height: 1080 } })).toBeUndefined();
+    expect(framedWindow({ viewport: { width: 1920, height: 1080 } })).toBeUndefined();
   });
 });

@@ -23,6 +23,14 @@ const SCREENS = [
   { width: 1366, height: 768 },
 ];
 
+/**
+ * A Chrome window on Linux around its page: 8 px of border across, 85 px of tab strip and toolbar above (the insets
+ * Playwright gives a headed Chromium window on Linux, and so the stealth flavors' windows: see window-frame.ts).
+ */
+export const WINDOW_INSETS = { width: 8, height: 85 } as const;
+/** Screen rows a default profile's window leaves free (a desktop panel or taskbar). */
+const DESKTOP_PANEL_HEIGHT = 52;
+
 function pick<T>(items: readonly T[], seed: number): T {
   return items[Math.abs(seed) % items.length]!;
 }
@@ -54,7 +62,8 @@ export function buildChromeProfile(_sensibility: Sensibility, overrides: Profile
     languages,
     timezone: overrides.timezone ?? 'America/New_York',
     screen,
-    viewport: overrides.viewport ?? { width: screen.width, height: screen.height - 137 },
+    // A window as wide as the screen, just short of its height: its page is the window less the insets.
+    viewport: overrides.viewport ?? { width: screen.width - WINDOW_INSETS.width, height: screen.height - DESKTOP_PANEL_HEIGHT - WINDOW_INSETS.height },
     deviceMemory: overrides.deviceMemory ?? 8,
     hardwareConcurrency: overrides.hardwareConcurrency ?? pick([4, 8, 12, 16], seed >> 3),
     webgl: overrides.webgl ?? { vendor: 'Google Inc. (Intel)', renderer: 'ANGLE (Intel, Mesa Intel(R) UHD Graphics 630 (CFL GT2), OpenGL 4.6)' },

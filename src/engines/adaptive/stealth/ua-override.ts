@@ -99,8 +99,8 @@ export function launchUserAgent(profile: Profile): string | undefined {
 
 /**
  * Overrides the identity of `page` and of every target it starts (OOPIFs, dedicated, shared and service workers:
- * child-targets.ts), and frames its window (`window` from window-frame.ts: browser UI above the page). Call before
- * the page navigates; the CDP session lives as long as the page.
+ * child-targets.ts), and sets its window's bounds when `window` (from window-frame.ts) says the default ones are
+ * wrong. Call before the page navigates; the CDP session lives as long as the page.
  */
 export async function applyUaOverride(
   context: BrowserContext,
@@ -109,11 +109,10 @@ export async function applyUaOverride(
   window?: { width: number; height: number },
 ): Promise<void> {
   const cdp = await context.newCDPSession(page);
+  // Only for a fingerprint viewport that leaves the default frame off the screen (window-frame.ts). Not awaited: a
+  // resize makes the GPU process replace the window's surface, work a create need not wait for; it lands long before
+  // a client's first request can reach the page, and the page itself does not change (its viewport is emulated).
+  if (window) void frameWindow(cdp, window).catch(() => undefined);
   // Sent together: the session handles them in order, and each round trip is paid by every session create.
-  await Promise.all([
-    cdp.send('Network.setUserAgentOverride', override),
-    cdp.send('Emulation.setUserAgentOverride', override),
-    overrideChildTargets(cdp, override),
-    window ? frameWindow(cdp, window) : undefined,
-  ]);
+  await Promise.all([cdp.send('Network.setUserAgentOverride', override), cdp.send('Emulation.setUserAgentOverride', override), overrideChildTargets(cdp, override)]);
 }
