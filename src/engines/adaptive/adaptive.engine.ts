@@ -168,8 +168,12 @@ export class AdaptiveEngine {
         const meta = await this.metadataFor(flavor, context);
         const override = uaOverrideFor(meta, profile);
         const window = framedWindow(profile);
-        context.on('page', (p) => void applyUaOverride(context, p, override, window).catch(() => undefined));
         const page = await context.newPage();
+        // Pages opened later (popups) get the same identity. Registered once the first page exists: Playwright
+        // reports that one as a 'page' event too, and applying it twice cost every create a second CDP session.
+        context.on('page', (p) => {
+          if (p !== page) void applyUaOverride(context, p, override, window).catch(() => undefined);
+        });
         await applyUaOverride(context, page, override, window);
         return this.register(session, context, page, flavor.driver, release);
       }
