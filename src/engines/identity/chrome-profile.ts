@@ -16,12 +16,20 @@ const PLATFORMS: Record<string, { ua: string; chPlatform: string }> = {
   MacIntel: { ua: 'Macintosh; Intel Mac OS X 10_15_7', chPlatform: '"macOS"' },
 };
 
-const SCREENS = [
-  { width: 1920, height: 1080 },
-  { width: 2560, height: 1440 },
-  { width: 1536, height: 864 },
-  { width: 1366, height: 768 },
+/**
+ * The screens a default profile draws from, each as often as its weight: in that order they are the most common
+ * desktop screens (StatCounter's worldwide desktop ranking puts 1920×1080 far ahead and 2560×1440 well behind
+ * 1536×864 and 1366×768), so a fleet of sessions looks like ordinary traffic rather than an even spread. The
+ * window, and so an adaptive session's memory, grows with the screen (about 21 MiB per idle session on
+ * 1366×768, 30 on 2560×1440: `npm run bench:window-memory`); this mix averages about 23 MiB.
+ */
+export const SCREEN_WEIGHTS: readonly { screen: { width: number; height: number }; weight: number }[] = [
+  { screen: { width: 1920, height: 1080 }, weight: 6 },
+  { screen: { width: 1536, height: 864 }, weight: 3 },
+  { screen: { width: 1366, height: 768 }, weight: 3 },
+  { screen: { width: 2560, height: 1440 }, weight: 1 },
 ];
+const SCREENS = SCREEN_WEIGHTS.flatMap(({ screen, weight }) => Array.from({ length: weight }, () => screen));
 
 /**
  * A Chrome window on Linux around its page: 8 px of border across, 85 px of tab strip and toolbar above (the insets
@@ -54,7 +62,7 @@ export function buildChromeProfile(_sensibility: Sensibility, overrides: Profile
   const platform = (overrides.platform ?? 'Linux x86_64') as string;
   const known = PLATFORMS[platform] ?? PLATFORMS['Linux x86_64']!;
   const languages = overrides.languages ?? (overrides.language ? [...new Set([overrides.language, overrides.language.split('-')[0]!])] : ['en-US', 'en']);
-  const screen = overrides.screen ?? pick(SCREENS, seed);
+  const screen = overrides.screen ?? { ...pick(SCREENS, seed) };
   return {
     userAgent: overrides.userAgent ?? userAgentFor(platform),
     platform,
