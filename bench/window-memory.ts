@@ -13,35 +13,29 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { chromiumArgs, findChromium } from '../src/engines/adaptive/chromium.js';
-import { buildChromeProfile } from '../src/engines/identity/chrome-profile.js';
+import { buildChromeProfile, SCREEN_WEIGHTS } from '../src/engines/identity/chrome-profile.js';
 import { describeMachine } from './lib/machine.js';
 import { markdownTable, upsertSection } from './lib/markdown.js';
-import { chromiumSnapshot, type ChromiumSnapshot } from './lib/process-tree.js';
+import { IDLE_MEMORY_SETTLE, settledChromiumSnapshot, type ChromiumSnapshot } from './lib/process-tree.js';
 import { installSafetyNets, invocation, runBenchmark } from './lib/safety-nets.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECTION_HEADING = '## Adaptive session memory by window size';
 const SESSIONS = 10;
-/** The default profiles' screens (chrome-profile.ts); each gets the viewport a default profile draws with it. */
-const SCREENS = [
-  { width: 1366, height: 768 },
-  { width: 1536, height: 864 },
-  { width: 1920, height: 1080 },
-  { width: 2560, height: 1440 },
-];
-/** Chromium frees a closed context's renderer and window asynchronously; PSS is read after this pause. */
-const SETTLE_MS = 2_500;
+/** The default profiles' screens (chrome-profile.ts), smallest first; each gets the viewport a default profile draws with it. */
+const SCREENS = SCREEN_WEIGHTS.map((w) => w.screen).sort((a, b) => a.width - b.width);
 const log = (message: string) => process.stderr.write(`[bench:window-memory] ${message}\n`);
 
 const mib = (kib: number) => kib / 1024;
 const roleMiB = (s: ChromiumSnapshot, role: string) => mib(s.byType[role]?.pssKiB ?? 0);
 
-async function snapshot(): Promise<ChromiumSnapshot> {
-  await sleep(SETTLE_MS);
-  return chromiumSnapshot(process.pid);
+/** Chromium opens and frees renderers and windows asynchronously: PSS is read once it has held still (process-tree.ts). */
+async function snapshot(): Promise<ChromiumSnapshot & { settled: boolean }> {
+  const { snapshot: s, settled } = await settledChromiumSnapshot(process.pid, IDLE_MEMORY_SETTLE);
+  if (!settled) log(`PSS did not hold still within ${IDLE_MEMORY_SETTLE.deadlineMs / 1000} s`);
+  return { ...s, settled };
 }
 
 async function main(): Promise<void> {
@@ -68,7 +62,7 @@ async function main(): Promise<void> {
       await Promise.all(open.map((c) => c.close()));
       const per = (f: (s: ChromiumSnapshot) => number) => ((f(loaded) - f(base)) / SESSIONS).toFixed(1);
       const row = [
-        `${viewport.width}×${viewport.height}`,
+        `${viewport.width}×${viewport.height}${base.settled && loaded.settled ? '' : ' ⚠'}`,
         per((s) => mib(s.memoryKiB.pss)),
         per((s) => roleMiB(s, 'renderer')),
         per((s) => roleMiB(s, 'gpu-process')),
@@ -88,9 +82,11 @@ async function main(): Promise<void> {
     `- Date: ${new Date().toISOString()}`,
     `- Machine: ${machine.cpuCount} CPUs (\`nproc\`), ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, ${machine.os}; Node ${machine.node}; code at ${machine.revision}`,
     `- Chromium ${browser.version()} (\`${executablePath}\`), headless, the pool's flags for the medium flavor, with a standby page (500×100) open throughout, as BrowserPool keeps one.`,
-    `- Per viewport: ${SESSIONS} contexts with one blank page each (the viewport and screen a default profile with that screen gets), PSS of every Chromium process below this one ${SETTLE_MS / 1000} s after the last was opened, minus the same sum before; then closed.`,
+    `- Per viewport: ${SESSIONS} contexts with one blank page each (the viewport and screen a default profile with that screen gets), PSS of every Chromium process below this one once it has held within ${IDLE_MEMORY_SETTLE.pssToleranceKiB / 1024} MiB for ${IDLE_MEMORY_SETTLE.holdMs! / 1000} s after the last was opened (Chromium returns memory a few seconds after a burst), minus the same sum before; then closed.`,
     '',
     markdownTable(['Viewport', 'PSS per session MiB', 'renderer', 'gpu-process', 'browser', 'other processes'], rows),
+    '',
+    '⚠ marks a row whose PSS did not hold still within the deadline (a busy machine).',
     '',
     'The GPU process grows with the window: Playwright sizes a headless window to its viewport, and the window keeps a surface of that size. The renderer and the browser process do not (their spread between rows is noise).',
   ].join('\n');

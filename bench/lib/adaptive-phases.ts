@@ -4,7 +4,7 @@ import type { Browser } from 'playwright-core';
 import { mustSucceed, type AdaptiveApi } from './adaptive-api.js';
 import { PLAN, QUIET, type CallOutcome, type ConcurrencyResult, type CreateSeries, type MemoryPoint, type MemorySeries, type Policy, type Sensibility } from './adaptive-plan.js';
 import { summarise } from './load-phase.js';
-import { foreignChromiumPids, samePids, settledChromiumSnapshot } from './process-tree.js';
+import { foreignChromiumPids, IDLE_MEMORY_SETTLE, samePids, settledChromiumSnapshot } from './process-tree.js';
 import { waitForQuietMachine } from './quiet-machine.js';
 import { startTreeCpuMeter, type TreeCpu } from './tree-cpu.js';
 
@@ -114,7 +114,7 @@ export class ForeignChromiumWait {
 async function memoryPoint(ctx: PhaseContext, foreign: ForeignChromiumWait, sessions: number, viewports?: Record<string, number>): Promise<MemoryPoint> {
   await foreign.untilAlone(ctx.serverPid);
   const before = foreignChromiumPids(ctx.serverPid);
-  const { snapshot, settled } = await settledChromiumSnapshot(ctx.serverPid, { deadlineMs: 20_000, intervalMs: 500, pssToleranceKiB: 1024 });
+  const { snapshot, settled } = await settledChromiumSnapshot(ctx.serverPid, IDLE_MEMORY_SETTLE);
   const after = foreignChromiumPids(ctx.serverPid);
   // Foreign processes that came or went while the snapshot settled: recorded as a set that matches no other.
   const foreignPids = samePids(before, after) ? after : [...new Set([...before, ...after, -1])].sort((a, b) => a - b);

@@ -157,26 +157,43 @@ export interface SettleOptions {
   /** Give up after this long and return the last snapshot. */
   deadlineMs: number;
   intervalMs: number;
-  /** Two consecutive snapshots with the same process count and PSS within this many KiB count as settled. */
+  /** Snapshots with the same process count and PSS within this many KiB of each other count as settled... */
   pssToleranceKiB: number;
+  /**
+   * ...once they have agreed for this long (default: two consecutive snapshots). Chromium returns memory freed
+   * after a burst of work a few seconds later, at once: measured on 156, ten contexts just opened hold about 2 MiB
+   * each more from 1.5 to 4 s after the last one opened than from 6 s on, steady at both levels. A window longer
+   * than that lull sees the drop.
+   */
+  holdMs?: number;
   /** Settled additionally requires this (e.g. the expected process count). */
   accept?(s: ChromiumSnapshot): boolean;
 }
 
+/** An idle-memory reading: PSS held within 1 MiB for 5 s, polled every 0.5 s, for at most 30 s. */
+export const IDLE_MEMORY_SETTLE: SettleOptions = { deadlineMs: 30_000, intervalMs: 500, pssToleranceKiB: 1024, holdMs: 5_000 };
+
 /**
- * Chromium frees memory and ends renderers asynchronously after a context closes: polls until two consecutive
- * snapshots agree (and `accept` holds), against a deadline, instead of sleeping a guessed time.
+ * Chromium frees memory and ends renderers asynchronously after a context opens or closes: polls until the
+ * snapshots have agreed for `holdMs` (and `accept` holds), against a deadline, instead of sleeping a guessed time.
  */
 export async function settledChromiumSnapshot(rootPid: number, options: SettleOptions): Promise<{ snapshot: ChromiumSnapshot; settled: boolean; waitedMs: number }> {
   const started = Date.now();
-  let previous = chromiumSnapshot(rootPid);
+  const holdMs = options.holdMs ?? options.intervalMs;
+  // The snapshots since the last one that disagreed with one before it, oldest first, with when they were taken.
+  let window: { at: number; snapshot: ChromiumSnapshot }[] = [{ at: Date.now(), snapshot: chromiumSnapshot(rootPid) }];
   for (;;) {
     await sleep(options.intervalMs);
     const current = chromiumSnapshot(rootPid);
-    const stable = current.processes === previous.processes && Math.abs(current.memoryKiB.pss - previous.memoryKiB.pss) <= options.pssToleranceKiB;
-    if (stable && (options.accept?.(current) ?? true)) return { snapshot: current, settled: true, waitedMs: Date.now() - started };
-    if (Date.now() - started > options.deadlineMs) return { snapshot: current, settled: false, waitedMs: Date.now() - started };
-    previous = current;
+    const at = Date.now();
+    const agrees = (s: ChromiumSnapshot) => s.processes === current.processes && Math.abs(s.memoryKiB.pss - current.memoryKiB.pss) <= options.pssToleranceKiB;
+    // Keep the newest run of snapshots that all agree with this one; the window restarts at the first that does not.
+    let keepFrom = window.length;
+    while (keepFrom > 0 && agrees(window[keepFrom - 1]!.snapshot)) keepFrom--;
+    window = [...window.slice(keepFrom), { at, snapshot: current }];
+    const held = window.length > 1 && at - window[0]!.at >= holdMs;
+    if (held && (options.accept?.(current) ?? true)) return { snapshot: current, settled: true, waitedMs: at - started };
+    if (at - started > options.deadlineMs) return { snapshot: current, settled: false, waitedMs: at - started };
   }
 }
 

@@ -20,8 +20,8 @@ const PLATFORMS: Record<string, { ua: string; chPlatform: string }> = {
  * The screens a default profile draws from, each as often as its weight: in that order they are the most common
  * desktop screens (StatCounter's worldwide desktop ranking puts 1920×1080 far ahead and 2560×1440 well behind
  * 1536×864 and 1366×768), so a fleet of sessions looks like ordinary traffic rather than an even spread. The
- * window, and so an adaptive session's memory, grows with the screen (about 21 MiB per idle session on
- * 1366×768, 30 on 2560×1440: `npm run bench:window-memory`); this mix averages about 23 MiB.
+ * window, and so an adaptive session's memory, grows with the screen (about 19 MiB per idle session on
+ * 1366×768, 28 on 2560×1440: `npm run bench:window-memory`); this mix averages about 21 MiB.
  */
 export const SCREEN_WEIGHTS: readonly { screen: { width: number; height: number }; weight: number }[] = [
   { screen: { width: 1920, height: 1080 }, weight: 6 },
