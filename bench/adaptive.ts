@@ -117,6 +117,7 @@ async function withServer<T>(policy: Policy, target: RunningTarget, fn: (ctx: Ph
       BBRE_MAX_SESSIONS_PER_ACCOUNT: String(PLAN.maxSessionsPerAccount),
       BBRE_MAX_SESSION_TIMEOUT: String(PLAN.sessionTimeoutSecs),
       BBRE_BROWSER_RETIRE_AFTER: String(PLAN.browserRetireAfter),
+      BBRE_BROWSER_IDLE_CLOSE: String(PLAN.browserIdleCloseSecs),
     });
     let value: T;
     let serverChromium: number[] = [];

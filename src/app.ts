@@ -88,6 +88,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
         maxContexts: config.maxBrowserContexts,
         retireAfterContexts: config.browserRetireAfter,
         maxWaitMs: config.browserQueueWaitMs,
+        idleCloseMs: config.browserIdleCloseMs,
         killTimeoutMs: 5000,
         allowPrivateTargets: config.allowPrivateTargets,
         maxResponseBytes: config.maxResponseBytes,

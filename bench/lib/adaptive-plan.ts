@@ -19,6 +19,8 @@ export const PLAN = {
   maxSessionsPerAccount: 200,
   /** No browser is replaced mid-run: a memory baseline or a latency series must not straddle a new browser. */
   browserRetireAfter: 100_000,
+  /** Seconds: a flavor's browser must outlive the other flavor's whole memory series (BBRE_BROWSER_IDLE_CLOSE). */
+  browserIdleCloseSecs: 3_600,
   sessionTimeoutSecs: 3_600,
   balanceUsd: 1_000,
   /** Per API call; phase c's calls queue behind 100 browser contexts starting on a small machine. */

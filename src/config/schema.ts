@@ -49,6 +49,8 @@ export interface Config {
   browserRetireAfter: number;
   /** How long a new adaptive session waits for a free context before 503. @default 10000 */
   browserQueueWaitMs: number;
+  /** A browser of a non-default flavor with no context left is closed after this long. @default 60000 */
+  browserIdleCloseMs: number;
   /** Launch a browser at start so the first adaptive session does not wait for it. @default true */
   browserPrewarm: boolean;
   /** @default 5000 */
@@ -112,6 +114,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxBrowserContexts', env: 'BBRE_MAX_BROWSER_CONTEXTS', kind: 'int', default: '8', min: 1, description: 'Concurrent browser contexts' },
   { key: 'browserRetireAfter', env: 'BBRE_BROWSER_RETIRE_AFTER', kind: 'int', default: '100', min: 1, description: 'A Chromium process is replaced (once idle) after serving this many contexts' },
   { key: 'browserQueueWaitMs', env: 'BBRE_BROWSER_QUEUE_WAIT', kind: 'duration', unit: 's', default: '10', min: 0, max: 600, description: 'How long an adaptive session waits for a free context before 503 SERVICE_UNAVAILABLE' },
+  { key: 'browserIdleCloseMs', env: 'BBRE_BROWSER_IDLE_CLOSE', kind: 'duration', unit: 's', default: '60', min: 0, max: 86400, description: 'A Chromium process of a flavor other than the pre-warmed one is closed once it has had no context for this long' },
   { key: 'browserPrewarm', env: 'BBRE_BROWSER_PREWARM', kind: 'bool', default: 'true', description: 'Launch Chromium at start so the first adaptive session does not wait for it' },
   { key: 'sweepIntervalMs', env: 'BBRE_SWEEP_INTERVAL', kind: 'duration', unit: 's', default: '5', min: 0.05, description: 'Expiry sweeper interval' },
   { key: 'closeSessionsOnEmptyBalance', env: 'BBRE_CLOSE_SESSIONS_ON_EMPTY_BALANCE', kind: 'bool', default: 'false', description: 'Close sessions (`balance_exhausted`) when the balance reaches 0' },

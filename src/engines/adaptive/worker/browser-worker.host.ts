@@ -44,6 +44,7 @@ const pool = new BrowserPool({
   maxContexts: config.maxContexts,
   retireAfterContexts: config.retireAfterContexts,
   maxWaitMs: config.maxWaitMs,
+  idleCloseMs: config.idleCloseMs,
   killTimeoutMs: config.killTimeoutMs,
   onLog,
 });

@@ -26,6 +26,8 @@ export interface BrowserWorkerConfig {
   maxContexts: number;
   retireAfterContexts: number;
   maxWaitMs: number;
+  /** A non-default browser with no context is closed after this long (BrowserPool default when absent). */
+  idleCloseMs?: number;
   killTimeoutMs: number;
   allowPrivateTargets: boolean;
   maxResponseBytes: number;
