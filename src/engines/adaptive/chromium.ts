@@ -60,6 +60,15 @@ export interface LaunchFlavor {
   userAgent?: string;
 }
 
+/**
+ * Three minutes after every launch, Chromium starts an on-device model utility process to benchmark the machine
+ * for its built-in AI (the Prompt and Summarizer APIs) and stores the class it finds in the profile, which ours,
+ * fresh per launch, never keeps; the process then stays for the browser's life. On this Chromium the benchmark
+ * ends in class 7 (the model library cannot load), so pages read `availability()` as "unavailable". Giving that
+ * same class up front skips the process and leaves what pages see unchanged.
+ */
+const ON_DEVICE_MODEL_PERFORMANCE_CLASS = '--optimization-guide-performance-class=7';
+
 export function chromiumArgs(flavor: LaunchFlavor): string[] {
   const args = [
     '--no-sandbox',
@@ -70,6 +79,7 @@ export function chromiumArgs(flavor: LaunchFlavor): string[] {
     '--no-first-run',
     '--disable-dev-shm-usage',
     `--disable-features=${DISABLED_FEATURES.join(',')}`,
+    ON_DEVICE_MODEL_PERFORMANCE_CLASS,
     `--accept-lang=${flavor.acceptLanguage}`,
   ];
   if (flavor.stealth) args.push('--disable-blink-features=AutomationControlled');
