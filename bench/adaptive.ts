@@ -34,7 +34,7 @@ import { runBenchmark } from './lib/safety-nets.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECTION_HEADING = '## Adaptive sessions: creation, memory, concurrency';
-/** About 4 minutes normally, 12 at worst with every quiet wait and retry; beyond that it is a hang. */
+/** About 7 minutes normally, 15 at worst with every quiet wait and retry; beyond that it is a hang. */
 const WATCHDOG_MS = 20 * 60_000;
 /** The page html-target.ts serves: a request that rendered something else did not reach it. */
 const TARGET_TITLE = 'BBRE bench target';

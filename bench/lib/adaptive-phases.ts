@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser } from 'playwright-core';
 import { mustSucceed, type AdaptiveApi } from './adaptive-api.js';
-import { PLAN, QUIET, type CallOutcome, type ConcurrencyResult, type CreateSeries, type MemoryPoint, type MemorySeries, type Policy, type Sensibility } from './adaptive-plan.js';
+import { PLAN, QUIET, type CallOutcome, type ConcurrencyResult, type CreateSeries, type MemoryPoint, type MemorySeries, type Policy, type Sensibility, type SingleSessionRound } from './adaptive-plan.js';
 import { summarise } from './load-phase.js';
 import { foreignChromiumPids, IDLE_MEMORY_SETTLE, samePids, settledChromiumSnapshot } from './process-tree.js';
 import { waitForQuietMachine } from './quiet-machine.js';
@@ -134,6 +134,13 @@ export async function measureMemorySeries(ctx: PhaseContext, foreign: ForeignChr
   ctx.log(`memory, ${sensibility}`);
   // The baseline has this flavor's browser running and one context behind it (what every later one reuses).
   await bbreCreate(ctx.api, sensibility);
+  const singles: SingleSessionRound[] = [];
+  for (let round = 0; round < PLAN.singleSessionRounds; round++) {
+    const created = mustSucceed('POST /session/create', await ctx.api.create(sensibility));
+    const open = await memoryPoint(ctx, foreign, 1, { [created.viewport ?? 'unknown']: 1 });
+    mustSucceed('POST /session/close', await ctx.api.close(created.sessionId!));
+    singles.push({ open, closed: await memoryPoint(ctx, foreign, 0) });
+  }
   const baseline = await memoryPoint(ctx, foreign, 0);
   const open: string[] = [];
   const viewports: Record<string, number> = {};
@@ -150,7 +157,7 @@ export async function measureMemorySeries(ctx: PhaseContext, foreign: ForeignChr
   for (const closed of await closeAll(ctx, open)) mustSucceed('POST /session/close', closed);
   const afterClose = await memoryPoint(ctx, foreign, 0);
   ctx.assertAlive();
-  return { sensibility, baseline, points, afterClose };
+  return { sensibility, singles, baseline, points, afterClose };
 }
 
 /** Phase c: PLAN.concurrentSessions sessions created at once, each doing one request, then all closed at once. */

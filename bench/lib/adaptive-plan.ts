@@ -8,8 +8,13 @@ export const PLAN = {
   createSamples: 100,
   createWarmUp: 5,
   createSensibilities: ['low', 'medium'] as const,
-  /** Phase b: open idle sessions counted at these steps, per sensibility. */
-  memorySteps: [1, 10, 50] as const,
+  /**
+   * Phase b, per sensibility: one idle session opened and closed this many times (one session's figure is a single
+   * difference of two sums of several hundred MiB, so its noise is a whole session's; the median is judged), then
+   * idle sessions opened one after another and counted at these steps.
+   */
+  singleSessionRounds: 5,
+  memorySteps: [10, 50] as const,
   memorySensibilities: ['low', 'medium'] as const,
   /** Phase c: sessions created at once, each then doing one request. */
   concurrentSessions: 100,
@@ -75,8 +80,15 @@ export interface MemoryPoint {
   viewports?: Record<string, number>;
 }
 
+/** One round of the single-session measurement: the session open, then the same server once it is closed. */
+export interface SingleSessionRound {
+  open: MemoryPoint;
+  closed: MemoryPoint;
+}
+
 export interface MemorySeries {
   sensibility: Sensibility;
+  singles: SingleSessionRound[];
   baseline: MemoryPoint;
   points: MemoryPoint[];
   /** After closing every session of the series. */

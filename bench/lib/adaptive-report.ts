@@ -2,7 +2,7 @@ import { summarise, type LatencySummary } from './load-phase.js';
 import type { MachineInfo } from './machine.js';
 import { markdownTable } from './markdown.js';
 import { samePids } from './process-tree.js';
-import { PLAN, QUIET, TARGETS, type CallOutcome, type ConcurrencyResult, type CreateSeries, type MemoryPoint, type MemorySeries, type RunResults } from './adaptive-plan.js';
+import { PLAN, QUIET, TARGETS, type CallOutcome, type ConcurrencyResult, type CreateSeries, type MemoryPoint, type MemorySeries, type RunResults, type SingleSessionRound } from './adaptive-plan.js';
 
 /** Renders the BENCHMARKS.md section of bench/adaptive.ts from measured results only. */
 
@@ -45,6 +45,21 @@ const memoryDisturbed = (series: { baseline: MemoryPoint }, p: MemoryPoint) =>
   !samePids(series.baseline.foreignPids, p.foreignPids) || !series.baseline.settled || !p.settled || browsersRunning(series.baseline) !== browsersRunning(p);
 const foreignText = (p: MemoryPoint) => String(p.foreignPids.filter((pid) => pid > 0).length);
 
+/** A single-session round: what the open session added over the same server once it was closed again. */
+const roundKiB = (r: SingleSessionRound) => r.open.memoryKiB.pss - r.closed.memoryKiB.pss;
+const roundDisturbed = (r: SingleSessionRound) => memoryDisturbed({ baseline: r.closed }, r.open);
+
+/** The median round (the upper one of an even count) and whether any round was disturbed. */
+function singleSession(m: MemorySeries): { medianKiB: number; disturbed: boolean } {
+  const sorted = m.singles.map(roundKiB).sort((a, b) => a - b);
+  return { medianKiB: sorted[Math.floor(sorted.length / 2)] ?? NaN, disturbed: m.singles.some(roundDisturbed) };
+}
+
+function singleOutcome(m: MemorySeries): Outcome {
+  const { medianKiB, disturbed } = singleSession(m);
+  return judge(medianKiB / 1024 <= TARGETS.maxIdleSessionMiB, disturbed);
+}
+
 function memoryOutcome(series: MemorySeries, p: MemoryPoint): Outcome {
   return judge(perSession(series, p).pss / 1024 <= TARGETS.maxIdleSessionMiB, memoryDisturbed(series, p));
 }
@@ -77,6 +92,7 @@ function summaryTable(r: RunResults): string {
     rows.push([`${label}, p99`, `${ratio(v.p99Ratio)} (BBRE ${ms(s.bbre.p99)} ms / raw ${ms(s.raw.p99)} ms)`, `≤ ${TARGETS.maxCreateRatio}×`, verdictText(v.p99)]);
   }
   for (const m of r.memory) {
+    rows.push([`PSS per idle ${m.sensibility} session, 1 open (median of ${m.singles.length} rounds)`, `${mib(singleSession(m).medianKiB)} MiB`, `≤ ${TARGETS.maxIdleSessionMiB} MiB`, verdictText(singleOutcome(m))]);
     for (const p of m.points) rows.push([`PSS per idle ${m.sensibility} session, ${p.sessions} open`, `${mib(perSession(m, p).pss)} MiB`, `≤ ${TARGETS.maxIdleSessionMiB} MiB`, verdictText(memoryOutcome(m, p))]);
   }
   const c = r.concurrency;
@@ -132,6 +148,24 @@ function memoryTable(m: MemorySeries): string {
   );
 }
 
+function singlesTable(m: MemorySeries): string {
+  const rows = m.singles.map((r, i) => [
+    String(i + 1),
+    viewportText(r.open),
+    mib(r.open.memoryKiB.pss),
+    mib(r.closed.memoryKiB.pss),
+    mib(roundKiB(r)),
+    mib(r.open.memoryKiB.pssAnon - r.closed.memoryKiB.pssAnon),
+    `${foreignText(r.open)} / ${foreignText(r.closed)}${r.open.settled && r.closed.settled ? '' : ' (not settled)'}`,
+  ]);
+  const { medianKiB } = singleSession(m);
+  return [
+    markdownTable(['Round', 'Viewport', 'PSS open MiB', 'PSS closed again MiB', 'PSS of the session MiB', 'anonymous MiB', 'Foreign Chromium processes'], rows),
+    '',
+    `One session: median **${mib(medianKiB)} MiB** over ${m.singles.length} rounds; target ≤ ${TARGETS.maxIdleSessionMiB} MiB: ${verdictText(singleOutcome(m))}.`,
+  ].join('\n');
+}
+
 /** Where the PSS that `point`'s sessions added over `baseline` went, per session and per Chromium role. */
 function breakdown(baseline: MemoryPoint, point: MemoryPoint): string {
   const none = { processes: 0, pssKiB: 0 };
@@ -165,7 +199,7 @@ export function renderAdaptiveSection(command: string, machine: MachineInfo, r: 
   const memory = r.memory
     .map((m) => {
       const last = m.points[m.points.length - 1]!;
-      return `#### \`${m.sensibility}\`\n\n${memoryTable(m)}\n\nAt ${last.sessions} open sessions, ${breakdown(m.baseline, last)}.`;
+      return `#### \`${m.sensibility}\`\n\n${singlesTable(m)}\n\n${memoryTable(m)}\n\nAt ${last.sessions} open sessions, ${breakdown(m.baseline, last)}.`;
     })
     .join('\n\n');
   return `Command: \`${command}\`
@@ -174,7 +208,7 @@ export function renderAdaptiveSection(command: string, machine: MachineInfo, r: 
 - Machine: ${machine.cpuCount} CPUs (\`nproc\`), ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, ${machine.os}
 - Node ${machine.node}; code at ${machine.revision}
 - Chromium ${r.chromiumVersion} (\`${r.chromiumPath}\`), headless; the raw side launches the same binary with the same \`chromiumArgs()\` and launch options as the pool
-- Targets: session create ≤ ${TARGETS.maxCreateRatio}× raw \`browser.newContext()\` + \`newPage()\` (p50 and p99); ≤ ${TARGETS.maxIdleSessionMiB} MiB PSS per idle session at ${PLAN.memorySteps.join(', ')} open sessions; ${PLAN.concurrentSessions} concurrent sessions with ${TARGETS.maxConcurrencyErrors} errors
+- Targets: session create ≤ ${TARGETS.maxCreateRatio}× raw \`browser.newContext()\` + \`newPage()\` (p50 and p99); ≤ ${TARGETS.maxIdleSessionMiB} MiB PSS per idle session with 1 (median of ${PLAN.singleSessionRounds} rounds), ${PLAN.memorySteps.join(', ')} open sessions; ${PLAN.concurrentSessions} concurrent sessions with ${TARGETS.maxConcurrencyErrors} errors
 
 ${summaryTable(r)}
 
@@ -186,7 +220,7 @@ ${createTable(r)}
 
 ### b. Memory per idle session
 
-Sum of PSS (\`/proc/<pid>/smaps_rollup\`) of every Chromium process descended from the server process, minus the baseline (the flavor's browser running with its standby page, the one blank 500×100 page every pooled browser keeps in a context of its own; one session created and closed; nothing open), divided by the open sessions. Idle: created, page on \`about:blank\` at the profile's viewport (a window as wide as the screen), never navigated. Default profiles draw their screen from 1920×1080 (6 in 13), 1536×864 (3), 1366×768 (3) and 2560×1440 (1), and a session's window (GPU surface and browser-side bitmaps) grows with it: about 19 MiB per session on a 1366×768 screen, 21 MiB on 1920×1080 and 28 MiB on 2560×1440 (see the section "Adaptive session memory by window size"), so a step's figure depends on the screens drawn (the table lists the viewports open at each step). Sessions are opened one after another and left open between the steps.
+Sum of PSS (\`/proc/<pid>/smaps_rollup\`) of every Chromium process descended from the server process, minus the baseline (the flavor's browser running with its standby page, the one blank 500×100 page every pooled browser keeps in a context of its own; one session created and closed; nothing open), divided by the open sessions. Idle: created, page on \`about:blank\` at the profile's viewport (a window as wide as the screen), never navigated. Default profiles draw their screen from 1920×1080 (6 in 13), 1536×864 (3), 1366×768 (3) and 2560×1440 (1), and a session's window (GPU surface and browser-side bitmaps) grows with it: about 19 MiB per session on a 1366×768 screen, 21 MiB on 1920×1080 and 28 MiB on 2560×1440 (see the section "Adaptive session memory by window size"), so a step's figure depends on the screens drawn (the table lists the viewports open at each step). First, per sensibility, one session is opened, measured, closed and measured again ${PLAN.singleSessionRounds} times; each round's figure is the open snapshot minus the closed one that follows it (the same browsers, a moment later), and the median round is judged: a single session's figure is the difference of two sums of several hundred MiB, and a heap that grew a step or a cache that was not yet trimmed lands on it whole. Then sessions are opened one after another and left open between the steps ${PLAN.memorySteps.join(' and ')}.
 
 ${memory}
 
