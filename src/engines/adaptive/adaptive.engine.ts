@@ -54,6 +54,8 @@ interface Handle {
   release(): Promise<void>;
   /** Set when we close it on purpose, so a context close is not mistaken for a crash. */
   closing: boolean;
+  /** Settles once the page carries the session's identity (stealth flavors); nothing may use the page before. */
+  ready: Promise<void>;
 }
 
 /** What Playwright says when the page, its context or the whole browser went away under a call. */
@@ -174,8 +176,9 @@ export class AdaptiveEngine {
         context.on('page', (p) => {
           if (p !== page) void applyUaOverride(context, p, override, window).catch(() => undefined);
         });
-        await applyUaOverride(context, page, override, window);
-        return this.register(session, context, page, flavor.driver, release);
+        // Not awaited: the create answers while the identity is set (a few CDP round trips), and every use of
+        // the page waits for it first (liveHandle), so nothing reaches a target before it is in place.
+        return this.register(session, context, page, flavor.driver, release, applyUaOverride(context, page, override, window));
       }
       return this.register(session, context, await context.newPage(), flavor.driver, release);
     } catch (err) {
@@ -196,9 +199,16 @@ export class AdaptiveEngine {
     return meta;
   }
 
-  private register(session: EngineSession, context: BrowserContext, page: Page, driver: Driver, release: () => Promise<void>): Handle {
-    const handle: Handle = { sessionId: session.id, accountId: session.accountId, context, page, driver, release, closing: false };
+  private register(session: EngineSession, context: BrowserContext, page: Page, driver: Driver, release: () => Promise<void>, ready: Promise<void> = Promise.resolve()): Handle {
+    const handle: Handle = { sessionId: session.id, accountId: session.accountId, context, page, driver, release, closing: false, ready };
     this.handles.set(session.id, handle);
+    // A page that could not take its identity must never be used: its context is closed, which ends the session as
+    // lost (below), unless we were closing it anyway.
+    ready.catch((err: unknown) => {
+      if (handle.closing) return;
+      this.options.onLog?.('identity_failed', { sessionId: session.id, err: (err as Error).message });
+      void context.close().catch(() => undefined);
+    });
     const onPageUrl = this.options.onPageUrl;
     if (onPageUrl) {
       page.on('framenavigated', (frame) => {
@@ -218,10 +228,17 @@ export class AdaptiveEngine {
 
   /** A session whose context is gone (crash) cannot continue: report it lost rather than guess its state. */
   private async liveHandle(session: EngineSession): Promise<Handle> {
-    if (this.handles.has(session.id) || this.opening.has(session.id)) return this.handleFor(session);
     // Stateless tasks open their context on demand.
-    if (session.id.startsWith('task_')) return this.handleFor(session);
-    throw new TargetError('aborted', 'The browser of this session is gone.', 'crashed');
+    if (!this.handles.has(session.id) && !this.opening.has(session.id) && !session.id.startsWith('task_')) {
+      throw new TargetError('aborted', 'The browser of this session is gone.', 'crashed');
+    }
+    const handle = await this.handleFor(session);
+    try {
+      await handle.ready;
+    } catch (err) {
+      throw new TargetError('aborted', 'The browser could not give this session its identity.', 'crashed', { cause: err });
+    }
+    return handle;
   }
 
   async execute(session: EngineSession, request: EngineRequest, options: ExecuteOptions = {}): Promise<AdaptiveResult> {
