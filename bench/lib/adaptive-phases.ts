@@ -135,13 +135,16 @@ export async function measureMemorySeries(ctx: PhaseContext, foreign: ForeignChr
   // The baseline has this flavor's browser running and one context behind it (what every later one reuses).
   await bbreCreate(ctx.api, sensibility);
   const singles: SingleSessionRound[] = [];
+  let before = await memoryPoint(ctx, foreign, 0);
   for (let round = 0; round < PLAN.singleSessionRounds; round++) {
     const created = mustSucceed('POST /session/create', await ctx.api.create(sensibility));
     const open = await memoryPoint(ctx, foreign, 1, { [created.viewport ?? 'unknown']: 1 });
     mustSucceed('POST /session/close', await ctx.api.close(created.sessionId!));
-    singles.push({ open, closed: await memoryPoint(ctx, foreign, 0) });
+    const closed = await memoryPoint(ctx, foreign, 0);
+    singles.push({ before, open, closed });
+    before = closed;
   }
-  const baseline = await memoryPoint(ctx, foreign, 0);
+  const baseline = before;
   const open: string[] = [];
   const viewports: Record<string, number> = {};
   const points: MemoryPoint[] = [];

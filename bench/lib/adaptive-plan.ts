@@ -13,7 +13,7 @@ export const PLAN = {
    * difference of two sums of several hundred MiB, so its noise is a whole session's; the median is judged), then
    * idle sessions opened one after another and counted at these steps.
    */
-  singleSessionRounds: 5,
+  singleSessionRounds: 7,
   memorySteps: [10, 50] as const,
   memorySensibilities: ['low', 'medium'] as const,
   /** Phase c: sessions created at once, each then doing one request. */
@@ -80,8 +80,9 @@ export interface MemoryPoint {
   viewports?: Record<string, number>;
 }
 
-/** One round of the single-session measurement: the session open, then the same server once it is closed. */
+/** One round of the single-session measurement: the server before the session, with it open, and once it is closed. */
 export interface SingleSessionRound {
+  before: MemoryPoint;
   open: MemoryPoint;
   closed: MemoryPoint;
 }

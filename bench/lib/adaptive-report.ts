@@ -45,9 +45,14 @@ const memoryDisturbed = (series: { baseline: MemoryPoint }, p: MemoryPoint) =>
   !samePids(series.baseline.foreignPids, p.foreignPids) || !series.baseline.settled || !p.settled || browsersRunning(series.baseline) !== browsersRunning(p);
 const foreignText = (p: MemoryPoint) => String(p.foreignPids.filter((pid) => pid > 0).length);
 
-/** A single-session round: what the open session added over the same server once it was closed again. */
-const roundKiB = (r: SingleSessionRound) => r.open.memoryKiB.pss - r.closed.memoryKiB.pss;
-const roundDisturbed = (r: SingleSessionRound) => memoryDisturbed({ baseline: r.closed }, r.open);
+/**
+ * A single-session round: what the open session added over the same server without it, taken as the mean of the
+ * snapshots just before it opened and just after it closed. Chromium keeps returning memory of earlier sessions
+ * for minutes, a little at a time; the mean cancels that drift where either side alone would carry it.
+ */
+const withoutKiB = (r: SingleSessionRound) => (r.before.memoryKiB.pss + r.closed.memoryKiB.pss) / 2;
+const roundKiB = (r: SingleSessionRound) => r.open.memoryKiB.pss - withoutKiB(r);
+const roundDisturbed = (r: SingleSessionRound) => memoryDisturbed({ baseline: r.before }, r.open) || memoryDisturbed({ baseline: r.closed }, r.open);
 
 /** The median round (the upper one of an even count) and whether any round was disturbed. */
 function singleSession(m: MemorySeries): { medianKiB: number; disturbed: boolean } {
@@ -152,15 +157,15 @@ function singlesTable(m: MemorySeries): string {
   const rows = m.singles.map((r, i) => [
     String(i + 1),
     viewportText(r.open),
+    mib(r.before.memoryKiB.pss),
     mib(r.open.memoryKiB.pss),
     mib(r.closed.memoryKiB.pss),
     mib(roundKiB(r)),
-    mib(r.open.memoryKiB.pssAnon - r.closed.memoryKiB.pssAnon),
-    `${foreignText(r.open)} / ${foreignText(r.closed)}${r.open.settled && r.closed.settled ? '' : ' (not settled)'}`,
+    `${foreignText(r.before)} / ${foreignText(r.open)} / ${foreignText(r.closed)}${r.before.settled && r.open.settled && r.closed.settled ? '' : ' (not settled)'}`,
   ]);
   const { medianKiB } = singleSession(m);
   return [
-    markdownTable(['Round', 'Viewport', 'PSS open MiB', 'PSS closed again MiB', 'PSS of the session MiB', 'anonymous MiB', 'Foreign Chromium processes'], rows),
+    markdownTable(['Round', 'Viewport', 'PSS before MiB', 'PSS open MiB', 'PSS closed again MiB', 'PSS of the session MiB', 'Foreign Chromium processes (before / open / closed)'], rows),
     '',
     `One session: median **${mib(medianKiB)} MiB** over ${m.singles.length} rounds; target ≤ ${TARGETS.maxIdleSessionMiB} MiB: ${verdictText(singleOutcome(m))}.`,
   ].join('\n');
@@ -220,7 +225,7 @@ ${createTable(r)}
 
 ### b. Memory per idle session
 
-Sum of PSS (\`/proc/<pid>/smaps_rollup\`) of every Chromium process descended from the server process, minus the baseline (the flavor's browser running with its standby page, the one blank 500×100 page every pooled browser keeps in a context of its own; one session created and closed; nothing open), divided by the open sessions. Idle: created, page on \`about:blank\` at the profile's viewport (a window as wide as the screen), never navigated. Default profiles draw their screen from 1920×1080 (6 in 13), 1536×864 (3), 1366×768 (3) and 2560×1440 (1), and a session's window (GPU surface and browser-side bitmaps) grows with it: about 19 MiB per session on a 1366×768 screen, 21 MiB on 1920×1080 and 28 MiB on 2560×1440 (see the section "Adaptive session memory by window size"), so a step's figure depends on the screens drawn (the table lists the viewports open at each step). First, per sensibility, one session is opened, measured, closed and measured again ${PLAN.singleSessionRounds} times; each round's figure is the open snapshot minus the closed one that follows it (the same browsers, a moment later), and the median round is judged: a single session's figure is the difference of two sums of several hundred MiB, and a heap that grew a step or a cache that was not yet trimmed lands on it whole. Then sessions are opened one after another and left open between the steps ${PLAN.memorySteps.join(' and ')}.
+Sum of PSS (\`/proc/<pid>/smaps_rollup\`) of every Chromium process descended from the server process, minus the baseline (the flavor's browser running with its standby page, the one blank 500×100 page every pooled browser keeps in a context of its own; one session created and closed; nothing open), divided by the open sessions. Idle: created, page on \`about:blank\` at the profile's viewport (a window as wide as the screen), never navigated. Default profiles draw their screen from 1920×1080 (6 in 13), 1536×864 (3), 1366×768 (3) and 2560×1440 (1), and a session's window (GPU surface and browser-side bitmaps) grows with it: about 19 MiB per session on a 1366×768 screen, 21 MiB on 1920×1080 and 28 MiB on 2560×1440 (see the section "Adaptive session memory by window size"), so a step's figure depends on the screens drawn (the table lists the viewports open at each step). First, per sensibility, one session is opened, measured, closed and measured again ${PLAN.singleSessionRounds} times; each round's figure is the open snapshot minus the mean of the snapshots just before it opened and just after it closed (Chromium returns memory of earlier sessions for minutes, a little at a time: the mean cancels that drift), and the median round is judged: a single session's figure is the difference of two sums of several hundred MiB, and a heap that grew a step or a cache that was not yet trimmed lands on it whole. Then sessions are opened one after another and left open between the steps ${PLAN.memorySteps.join(' and ')}.
 
 ${memory}
 
