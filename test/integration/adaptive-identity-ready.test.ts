@@ -1,5 +1,3 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findChromium } from '../../src/engines/adaptive/chromium.js';
 import { AdaptiveEngine } from '../../src/engines/adaptive/adaptive.engine.js';
@@ -7,6 +5,8 @@ import { BrowserPool } from '../../src/engines/adaptive/browser-pool.js';
 import { buildChromeProfile } from '../../src/engines/identity/chrome-profile.js';
 import type { EngineRequest, EngineSession } from '../../src/engines/engine.js';
 import { createTargetPolicy } from '../../src/security/target-policy.js';
+import { preText } from '../support/adaptive.js';
+import { echoHeader, startTargetSite, type EchoBody, type TargetSite } from '../support/target-site.js';
 
 const executablePath = findChromium(undefined);
 
@@ -19,41 +19,31 @@ const executablePath = findChromium(undefined);
  */
 describe.skipIf(executablePath === undefined)('adaptive identity before the first request', () => {
   let pool: BrowserPool;
-  let server: Server;
-  let url: string;
-  const seen: IncomingHttpHeaders[] = [];
+  let site: TargetSite;
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      seen.push(req.headers);
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<title>echo</title>');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    site = await startTargetSite();
     pool = new BrowserPool({ executablePath, maxContexts: 4, retireAfterContexts: 100, maxWaitMs: 5_000, killTimeoutMs: 5_000 });
   });
   afterAll(async () => {
     await pool?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await site?.close();
   });
 
   it.each(['medium', 'high'] as const)('the first request of a %s session sends the same identity as its later ones', async (sensibility) => {
     const engine = new AdaptiveEngine({ pool, policy: createTargetPolicy(true), maxResponseBytes: 1 << 20 });
     const profile = buildChromeProfile(sensibility, { platform: 'Win32' });
     const session: EngineSession = { id: `ready-${sensibility}`, accountId: 'acc_test', mode: 'adaptive', sensibility, profile, proxy: null, state: null };
-    const request: EngineRequest = { url: new URL(url), method: 'GET', headers: {}, timeoutMs: 10_000, followRedirects: true, maxRedirects: 10, verifySSL: true };
+    const request: EngineRequest = { url: new URL(`${site.url}/echo`), method: 'GET', headers: {}, timeoutMs: 10_000, followRedirects: true, maxRedirects: 10, verifySSL: true };
+    const identity = (echo: EchoBody) => ['user-agent', 'sec-ch-ua', 'sec-ch-ua-mobile', 'sec-ch-ua-platform'].map((name) => echoHeader(echo, name).join(', '));
     try {
       await engine.open(session);
-      const first = seen.length;
-      await engine.execute(session, request);
-      await engine.execute(session, request);
-      const [a, b] = [seen[first]!, seen[first + 1]!];
+      const first = JSON.parse(preText((await engine.execute(session, request)).body)) as EchoBody;
+      const later = JSON.parse(preText((await engine.execute(session, request)).body)) as EchoBody;
       // The profile's platform is not the engine's own: only the override can put it in the headers.
-      expect(a['user-agent']).toContain('Windows NT 10.0');
-      expect(a['sec-ch-ua-platform']).toBe('"Windows"');
-      expect(a['user-agent']).toBe(b['user-agent']);
-      expect(a['sec-ch-ua']).toBe(b['sec-ch-ua']);
-      expect(a['sec-ch-ua-platform']).toBe(b['sec-ch-ua-platform']);
+      expect(echoHeader(first, 'user-agent')[0]).toContain('Windows NT 10.0');
+      expect(echoHeader(first, 'sec-ch-ua-platform')).toEqual(['"Windows"']);
+      expect(identity(first)).toEqual(identity(later));
     } finally {
       await engine.release(session.id, 'closed');
     }
