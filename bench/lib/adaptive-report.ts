@@ -6,7 +6,7 @@ import { PLAN, QUIET, TARGETS, type CallOutcome, type ConcurrencyResult, type Cr
 
 /** Renders the BENCHMARKS.md section of bench/adaptive.ts from measured results only. */
 
-type Outcome = 'pass' | 'fail' | 'inconclusive';
+export type Outcome = 'pass' | 'fail' | 'inconclusive';
 
 const ms = (n: number) => n.toFixed(1);
 const mib = (kib: number) => (kib / 1024).toFixed(1);
@@ -54,15 +54,29 @@ const withoutKiB = (r: SingleSessionRound) => (r.before.memoryKiB.pss + r.closed
 const roundKiB = (r: SingleSessionRound) => r.open.memoryKiB.pss - withoutKiB(r);
 const roundDisturbed = (r: SingleSessionRound) => memoryDisturbed({ baseline: r.before }, r.open) || memoryDisturbed({ baseline: r.closed }, r.open);
 
-/** The median round (the upper one of an even count) and whether any round was disturbed. */
-function singleSession(m: MemorySeries): { medianKiB: number; disturbed: boolean } {
-  const sorted = m.singles.map(roundKiB).sort((a, b) => a - b);
-  return { medianKiB: sorted[Math.floor(sorted.length / 2)] ?? NaN, disturbed: m.singles.some(roundDisturbed) };
+/** The median (the upper one of an even count). */
+const medianOf = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+
+/** The median round's figure, over every round. */
+function singleSession(m: MemorySeries): { medianKiB: number } {
+  return { medianKiB: medianOf(m.singles.map(roundKiB)) };
+}
+
+/**
+ * The verdict on the median of `rounds` against `limit` (pass when at most the limit). A disturbed round's figure is
+ * not trusted either way, so the verdict is the one that holds whatever those rounds measured: PASS when the median
+ * passes even with every disturbed round far above the limit, FAIL when it fails even with all of them far below;
+ * INCONCLUSIVE when they decide it.
+ */
+export function medianVerdict(rounds: ReadonlyArray<{ value: number; disturbed: boolean }>, limit: number): Outcome {
+  const bound = (disturbedAs: number) => medianOf(rounds.map((r) => (r.disturbed ? disturbedAs : r.value)));
+  if (bound(Infinity) <= limit) return 'pass';
+  if (bound(-Infinity) > limit) return 'fail';
+  return 'inconclusive';
 }
 
 function singleOutcome(m: MemorySeries): Outcome {
-  const { medianKiB, disturbed } = singleSession(m);
-  return judge(medianKiB / 1024 <= TARGETS.maxIdleSessionMiB, disturbed);
+  return medianVerdict(m.singles.map((r) => ({ value: roundKiB(r) / 1024, disturbed: roundDisturbed(r) })), TARGETS.maxIdleSessionMiB);
 }
 
 function memoryOutcome(series: MemorySeries, p: MemoryPoint): Outcome {
@@ -225,7 +239,7 @@ ${createTable(r)}
 
 ### b. Memory per idle session
 
-Sum of PSS (\`/proc/<pid>/smaps_rollup\`) of every Chromium process descended from the server process, minus the baseline (the flavor's browser running with its standby page, the one blank 500×100 page every pooled browser keeps in a context of its own; one session created and closed; nothing open), divided by the open sessions. Idle: created, page on \`about:blank\` at the profile's viewport (a window as wide as the screen), never navigated. Default profiles draw their screen from 1920×1080 (6 in 13), 1536×864 (3), 1366×768 (3) and 2560×1440 (1), and a session's window (GPU surface and browser-side bitmaps) grows with it: about 19 MiB per session on a 1366×768 screen, 21 MiB on 1920×1080 and 28 MiB on 2560×1440 (see the section "Adaptive session memory by window size"), so a step's figure depends on the screens drawn (the table lists the viewports open at each step). First, per sensibility, one session is opened, measured, closed and measured again ${PLAN.singleSessionRounds} times; each round's figure is the open snapshot minus the mean of the snapshots just before it opened and just after it closed (Chromium returns memory of earlier sessions for minutes, a little at a time: the mean cancels that drift), and the median round is judged: a single session's figure is the difference of two sums of several hundred MiB, and a heap that grew a step or a cache that was not yet trimmed lands on it whole. Then sessions are opened one after another and left open between the steps ${PLAN.memorySteps.join(' and ')}.
+Sum of PSS (\`/proc/<pid>/smaps_rollup\`) of every Chromium process descended from the server process, minus the baseline (the flavor's browser running with its standby page, the one blank 500×100 page every pooled browser keeps in a context of its own; one session created and closed; nothing open), divided by the open sessions. Idle: created, page on \`about:blank\` at the profile's viewport (a window as wide as the screen), never navigated. Default profiles draw their screen from 1920×1080 (6 in 13), 1536×864 (3), 1366×768 (3) and 2560×1440 (1), and a session's window (GPU surface and browser-side bitmaps) grows with it: about 19 MiB per session on a 1366×768 screen, 21 MiB on 1920×1080 and 28 MiB on 2560×1440 (see the section "Adaptive session memory by window size"), so a step's figure depends on the screens drawn (the table lists the viewports open at each step). First, per sensibility, one session is opened, measured, closed and measured again ${PLAN.singleSessionRounds} times; each round's figure is the open snapshot minus the mean of the snapshots just before it opened and just after it closed (Chromium returns memory of earlier sessions for minutes, a little at a time: the mean cancels that drift), and the median round is judged: a single session's figure is the difference of two sums of several hundred MiB, and a heap that grew a step or a cache that was not yet trimmed lands on it whole. A round whose snapshots did not settle (or saw a browser or a foreign Chromium process come or go) is marked "not settled" and decides nothing: the verdict is the one the median gives whatever such rounds measured, and INCONCLUSIVE when they could tip it. Then sessions are opened one after another and left open between the steps ${PLAN.memorySteps.join(' and ')}.
 
 ${memory}
 
