@@ -7,7 +7,10 @@ export interface MachineInfo {
   memoryGiB: number;
   os: string;
   node: string;
-  /** Short commit, with "+ uncommitted changes" when the tree is dirty: numbers belong to a code version. */
+  /**
+   * Short commit, with "+ uncommitted changes" when the tree is dirty: numbers belong to a code version. BENCHMARKS.md
+   * does not count: it is what the benchmarks write, so one run's results would otherwise mark every later run.
+   */
   revision: string;
 }
 
@@ -15,7 +18,7 @@ function gitRevision(repoRoot: string): string {
   try {
     const git = (...args: string[]) => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const commit = git('rev-parse', '--short', 'HEAD');
-    return git('status', '--porcelain') === '' ? commit : `${commit} + uncommitted changes`;
+    return git('status', '--porcelain', '--', '.', ':(exclude)BENCHMARKS.md') === '' ? commit : `${commit} + uncommitted changes`;
   } catch {
     return 'unknown (not a git checkout)';
   }
