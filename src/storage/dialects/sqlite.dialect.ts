@@ -6,10 +6,11 @@ import type { RowReader } from '../queries/hot-query.js';
 import { sqliteSyncTransactions, type SyncTransactionRunner } from '../queries/sync-transaction.js';
 import type { Database } from '../schema.js';
 import { startBackgroundCheckpoints, type Checkpointer } from './sqlite-checkpointer.js';
+import { SnapshotReader } from './sqlite-snapshot-reader.js';
 
 export interface SqliteHandles {
   db: Kysely<Database>;
-  /** Keyed reads on the hot path, on a read-only connection of their own (null for an in-memory database). */
+  /** Keyed reads on the hot path, on a read-only connection of their own that shares snapshots (null for an in-memory database). */
   reader: RowReader | null;
   /** Whole write transactions run synchronously on the writer connection (see sync-transaction.ts). */
   transactSync: SyncTransactionRunner;
@@ -17,7 +18,12 @@ export interface SqliteHandles {
   closeHelpers(): Promise<void>;
 }
 
+/** How long the hot-path reader keeps one snapshot: another process's commits show within this time. */
+const SNAPSHOT_MAX_AGE_MS = 20;
+
 export interface SqliteOptions {
+  /** See sqlite-snapshot-reader.ts. @default 20 */
+  snapshotMaxAgeMs?: number;
   /** Checkpoint the WAL from a worker thread at this interval instead of inside commits (sqlite-checkpointer.ts). */
   backgroundCheckpointMs?: number;
   onLog?(event: string, data: Record<string, unknown>): void;
@@ -34,25 +40,19 @@ export function openSqlite(url: string, options: SqliteOptions = {}): SqliteHand
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  cachePreparedStatements(sqlite);
+  let onPrepare = (): void => undefined;
+  cachePreparedStatements(sqlite, () => onPrepare());
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   const transactSync = sqliteSyncTransactions(db, sqlite);
   if (file === ':memory:') return { db, reader: null, transactSync, closeHelpers: async () => {} };
   let checkpointer: Checkpointer | undefined;
   if (options.backgroundCheckpointMs !== undefined) checkpointer = startBackgroundCheckpoints(file, sqlite, { intervalMs: options.backgroundCheckpointMs, onLog: options.onLog });
-  let readonly: SqliteDatabase.Database | undefined;
-  const readers = new Map<string, (parameters: readonly unknown[]) => unknown>();
+  const snapshots = new SnapshotReader(file, options.snapshotMaxAgeMs ?? SNAPSHOT_MAX_AGE_MS);
+  // Every statement of the writer goes through `prepare` right before it runs (Kysely's and transactSync's alike).
+  onPrepare = () => snapshots.writerRan();
   const reader: RowReader = (sql, parameters) => {
-    // Opened on first use, after migrations. WAL readers see only committed data and never wait for the
-    // writer, and skipping Kysely's connection mutex here halves the cost of an authenticated keyed read.
-    if (!readonly) {
-      readonly = new SqliteDatabase(file, { readonly: true });
-      readonly.pragma('busy_timeout = 5000');
-    }
-    let read = readers.get(sql);
-    if (!read) readers.set(sql, (read = firstRowReader(readonly.prepare(sql))));
     try {
-      return Promise.resolve(read(parameters));
+      return Promise.resolve(snapshots.first(sql, parameters));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -62,24 +62,9 @@ export function openSqlite(url: string, options: SqliteOptions = {}): SqliteHand
     reader,
     transactSync,
     closeHelpers: async () => {
-      readonly?.close();
+      snapshots.close();
       await checkpointer?.stop();
     },
-  };
-}
-
-/**
- * Reads a statement's first row in raw mode and builds the row object in JavaScript, with the column names
- * as constant keys: better-sqlite3's own row objects set each property from C++ by name, which costs more
- * than the keyed read itself.
- */
-function firstRowReader(stmt: SqliteDatabase.Statement): (parameters: readonly unknown[]) => unknown {
-  const columns = stmt.columns().map((c) => c.name);
-  const build = new Function('r', `return {${columns.map((name, i) => `${JSON.stringify(name)}: r[${i}]`).join(', ')}};`) as (r: unknown[]) => unknown;
-  stmt.raw(true);
-  return (parameters) => {
-    const row = stmt.get(...parameters) as unknown[] | undefined;
-    return row === undefined ? undefined : build(row);
   };
 }
 
@@ -90,10 +75,11 @@ const STATEMENT_CACHE_SIZE = 256;
  * from a fixed set of shapes, so their SQL texts repeat: keep the prepared statements. Safe because the
  * driver runs one statement at a time on this single connection.
  */
-function cachePreparedStatements(sqlite: SqliteDatabase.Database): void {
+function cachePreparedStatements(sqlite: SqliteDatabase.Database, onPrepare: () => void): void {
   const cache = new Map<string, SqliteDatabase.Statement>();
   const prepare = sqlite.prepare.bind(sqlite);
   sqlite.prepare = ((source: string) => {
+    onPrepare();
     let stmt = cache.get(source);
     if (!stmt) {
       stmt = prepare(source);
