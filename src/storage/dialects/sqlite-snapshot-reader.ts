@@ -5,9 +5,10 @@ import SqliteDatabase from 'better-sqlite3';
  * reads share. Each read on its own would start and end a read transaction: two fcntl calls on the WAL index and
  * a statement reset that ends the transaction, together more than the B-tree lookup itself.
  *
- * A snapshot is ended, and the next read starts a fresh one:
+ * A snapshot is ended, and a later read starts a fresh one:
  * - after any statement of this process's writer connection (`writerRan`): a read that follows a write in program
- *   order always sees it, whether the write committed alone or inside a transaction (its COMMIT is a statement too);
+ *   order always sees it, whether the write committed alone or inside a transaction (its COMMIT is a statement too).
+ *   That read runs on its own; the snapshot starts with the read after it, if no write came in between;
  * - `maxAgeMs` after it began, so that another process's commits (the operator CLI) show within that time, and an
  *   idle server never holds an old snapshot that keeps the checkpointer from recycling the WAL.
  */
@@ -26,7 +27,7 @@ export class SnapshotReader {
     private readonly maxAgeMs: number,
   ) {}
 
-  /** The writer connection ran a statement: the next read starts a new snapshot. */
+  /** The writer connection ran a statement: the next read leaves the current snapshot and sees it. */
   writerRan(): void {
     this.stale = true;
   }
@@ -36,7 +37,14 @@ export class SnapshotReader {
     const db = this.open();
     let read = this.readers.get(sql);
     if (!read) this.readers.set(sql, (read = firstRowReader(db.prepare(sql))));
-    if (this.stale || performance.now() - this.snapshotStartedAt >= this.maxAgeMs) this.renew();
+    if (this.stale) {
+      // A write came in between: this read runs on its own, and a snapshot starts only when reads follow each
+      // other without writes (a snapshot per read would cost its BEGIN and COMMIT on top of the read).
+      this.end();
+      this.stale = false;
+    } else if (!this.inSnapshot || performance.now() - this.snapshotStartedAt >= this.maxAgeMs) {
+      this.renew();
+    }
     try {
       return read(parameters);
     } catch (err) {
@@ -48,6 +56,8 @@ export class SnapshotReader {
 
   close(): void {
     this.end();
+    if (this.expiry) clearTimeout(this.expiry);
+    this.expiry = undefined;
     this.db?.close();
     this.db = undefined;
   }
@@ -68,15 +78,23 @@ export class SnapshotReader {
     this.end();
     this.begin!.run();
     this.inSnapshot = true;
-    this.stale = false;
     this.snapshotStartedAt = performance.now();
-    this.expiry = setTimeout(() => this.end(), this.maxAgeMs);
+    if (!this.expiry) this.armExpiry(this.maxAgeMs);
+  }
+
+  /** One timer at a time, not one per snapshot: it ends a snapshot that has reached its age, or waits for it to. */
+  private armExpiry(delayMs: number): void {
+    this.expiry = setTimeout(() => {
+      this.expiry = undefined;
+      if (!this.inSnapshot) return;
+      const age = performance.now() - this.snapshotStartedAt;
+      if (age >= this.maxAgeMs) this.end();
+      else this.armExpiry(this.maxAgeMs - age);
+    }, delayMs);
     this.expiry.unref();
   }
 
   private end(): void {
-    if (this.expiry) clearTimeout(this.expiry);
-    this.expiry = undefined;
     if (!this.inSnapshot) return;
     this.inSnapshot = false;
     if (this.db?.inTransaction) this.commit!.run();
