@@ -38,6 +38,16 @@ describe('SQLite hot-path reader snapshots', () => {
     return { h, file, read };
   }
 
+  /** A reader holding a snapshot (the first read after the writer's statements runs on its own, the next one starts it) and another process's connection. */
+  async function snapshotAndOtherProcess(snapshotMaxAgeMs: number) {
+    const { file, read } = await open(snapshotMaxAgeMs);
+    expect(await read()).toBe(1);
+    expect(await read()).toBe(1);
+    const other = new SqliteDatabase(file);
+    others.push(other);
+    return { read, other };
+  }
+
   it("sees every write of this process's writer at once: single statements, sync transactions, Kysely transactions", async () => {
     // A snapshot that would otherwise last the whole test: only the writer's statements can renew it.
     const { h, read } = await open(60_000);
@@ -62,12 +72,7 @@ describe('SQLite hot-path reader snapshots', () => {
   });
 
   it("reads in a row share a snapshot: another process's commit shows once it is older than its maximum age", async () => {
-    const { file, read } = await open(400);
-    // The first read after the writer's statements runs on its own; the next one starts the snapshot.
-    expect(await read()).toBe(1);
-    expect(await read()).toBe(1);
-    const other = new SqliteDatabase(file);
-    others.push(other);
+    const { read, other } = await snapshotAndOtherProcess(400);
     other.prepare("update items set value = 7 where id = 'a'").run();
     expect(await read()).toBe(1);
     await sleep(500);
@@ -75,11 +80,7 @@ describe('SQLite hot-path reader snapshots', () => {
   });
 
   it('an idle reader lets go of its snapshot: a checkpoint can then recycle the whole WAL', async () => {
-    const { file, read } = await open(50);
-    expect(await read()).toBe(1);
-    expect(await read()).toBe(1);
-    const other = new SqliteDatabase(file);
-    others.push(other);
+    const { read, other } = await snapshotAndOtherProcess(50);
     for (let i = 0; i < 50; i++) other.prepare('insert into items (id, value) values (?, ?)').run(`k${i}`, i);
     await sleep(200);
     // TRUNCATE fails with busy (1) while a reader still holds an older snapshot.
