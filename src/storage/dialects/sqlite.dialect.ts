@@ -40,16 +40,15 @@ export function openSqlite(url: string, options: SqliteOptions = {}): SqliteHand
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  let onPrepare = (): void => undefined;
-  cachePreparedStatements(sqlite, () => onPrepare());
+  // The reader connection opens on its first read, after migrations.
+  const snapshots = file === ':memory:' ? undefined : new SnapshotReader(file, options.snapshotMaxAgeMs ?? SNAPSHOT_MAX_AGE_MS);
+  // Every statement of the writer goes through `prepare` right before it runs (Kysely's and transactSync's alike).
+  cachePreparedStatements(sqlite, () => snapshots?.writerRan());
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   const transactSync = sqliteSyncTransactions(db, sqlite);
-  if (file === ':memory:') return { db, reader: null, transactSync, closeHelpers: async () => {} };
+  if (!snapshots) return { db, reader: null, transactSync, closeHelpers: async () => {} };
   let checkpointer: Checkpointer | undefined;
   if (options.backgroundCheckpointMs !== undefined) checkpointer = startBackgroundCheckpoints(file, sqlite, { intervalMs: options.backgroundCheckpointMs, onLog: options.onLog });
-  const snapshots = new SnapshotReader(file, options.snapshotMaxAgeMs ?? SNAPSHOT_MAX_AGE_MS);
-  // Every statement of the writer goes through `prepare` right before it runs (Kysely's and transactSync's alike).
-  onPrepare = () => snapshots.writerRan();
   const reader: RowReader = (sql, parameters) => {
     try {
       return Promise.resolve(snapshots.first(sql, parameters));
